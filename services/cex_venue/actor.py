@@ -1,0 +1,157 @@
+"""The CEX venue simulator.
+
+Inputs: `MarketSnapshot`, `PositionSnapshot` (the ledger), orders for binance, bybit, okx.
+Outputs (triggers topic): per step, variation margin (`M2MSettlement`) and liquidations
+(`VenueExecution`, operation `liquidation`) then its `PhaseDone(settle)` marker; per
+order, a `VenueExecution` or an `OrderRejected`.
+Invariants: settles step t on the ledger closed at t-1; executes an order on exactly
+the ledger version it was computed from.
+"""
+
+from __future__ import annotations
+
+from schemas import market as market_topic
+from schemas import orders as orders_topic
+from schemas import positions as positions_topic
+from schemas import triggers as triggers_topic
+from schemas.base import Event
+from schemas.market import MarketSnapshot
+from schemas.orders import OrderBase, PerpOrder, SpotOrder, TransferOrder
+from schemas.pnl import LIQUIDATION_LOSS, PERP_PRICE
+from schemas.positions import FINAL, PositionSnapshot
+from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta, VenueExecution
+from services.cex_venue.margin import TierTable
+from services.cex_venue.orders import OrderBook, Rejection
+from services.cex_venue.settle import AccountSettlement, settle_account
+from services.errors import InvariantError
+from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.keys import cash, parse_key
+
+
+class CexVenue(Actor):
+    """Spot and USDT-margined perps on the configured CEX venues."""
+
+    name = "cex_venue"
+    topics = (market_topic.TOPIC, positions_topic.TOPIC, orders_topic.TOPIC)
+    settles = True
+
+    def __init__(self, ctx: ActorContext) -> None:
+        super().__init__(ctx)
+        self.venues = sorted(ctx.config.venues)
+        self.tables = {
+            venue: {sym: TierTable(t) for sym, t in cfg.maintenance_tiers.items()}
+            for venue, cfg in ctx.config.venues.items()
+        }
+        self.book = OrderBook(ctx.config, self.tables)
+        self.ledger: dict[str, float] = {}
+        self.version = -1
+        self.final_step = -1
+        self.markets: dict[int, MarketSnapshot] = {}
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        """Settle step t only on the ledger closed at t-1; execute an order on its version."""
+        if isinstance(event, MarketSnapshot):
+            return event.step > 0 and self.final_step < event.step - 1
+        if isinstance(event, OrderBase):
+            return event.step not in self.markets or self.version < event.based_on
+        return False
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Dispatch one event."""
+        match event:
+            case PositionSnapshot():
+                self.ledger = event.positions
+                self.version = event.version
+                if event.phase == FINAL:
+                    self.final_step = event.step
+                return []
+            case MarketSnapshot():
+                return self._settle(event)
+            case SpotOrder() | PerpOrder() | TransferOrder():
+                if event.venue not in self.tables:
+                    return []
+                return self._execute(event)
+            case _:
+                return []
+
+    def _settle(self, market: MarketSnapshot) -> list[Out]:
+        self.markets[market.step] = market
+        self.markets.pop(market.step - 2, None)
+        previous = self.markets.get(market.step - 1)
+        out: list[Out] = []
+        if previous is not None:
+            perp_keys = sorted(k for k in self.ledger if parse_key(k).kind == "Perp")
+            for venue in self.venues:
+                keys = [k for k in perp_keys if k.startswith(f"{venue}:")]
+                account = settle_account(
+                    venue, self.ledger, keys, previous, market, self.tables[venue]
+                )
+                if account is not None:
+                    out.extend(self._settlement_events(market.step, account))
+        out.append((triggers_topic.TOPIC, self.make(PhaseDone, market.step, phase=SETTLE)))
+        return out
+
+    def _settlement_events(self, step: int, account: AccountSettlement) -> list[Out]:
+        usdt = cash(account.venue, "USDT")
+        out: list[Out] = []
+        for move in account.moves:
+            amount = move.size * (move.mark - move.reference)
+            event = self.make(
+                M2MSettlement,
+                step,
+                deltas=[PositionDelta(usdt, amount)],
+                venue=account.venue,
+                instrument=move.instrument,
+                kind="variation_margin",
+                size=move.size,
+                mark=move.mark,
+                reference=move.reference,
+                amount=amount,
+                cause=PERP_PRICE,
+            )
+            out.append((triggers_topic.TOPIC, event))
+        if account.liquidated:
+            deltas = [PositionDelta(m.key, -m.size) for m in account.moves]
+            deltas.append(PositionDelta(usdt, -account.remaining))
+            first = account.moves[0]
+            self.log.warning(
+                "liquidated",
+                step=step,
+                venue=account.venue,
+                instruments=[m.instrument for m in account.moves],
+                price=first.mark,
+                loss=account.remaining,
+            )
+            event = self.make(
+                VenueExecution,
+                step,
+                deltas=deltas,
+                order_id=f"liq/{account.venue}/{step}",
+                action="liquidation",
+                venue=account.venue,
+                operation="liquidation",
+                instrument=first.instrument,
+                side="buy" if first.size < 0 else "sell",
+                quantity=abs(first.size),
+                price=first.mark,
+                reference_price=self.markets[step].prices[first.instrument],
+                cause=LIQUIDATION_LOSS,
+            )
+            out.append((triggers_topic.TOPIC, event))
+        return out
+
+    def _execute(self, order: SpotOrder | PerpOrder | TransferOrder) -> list[Out]:
+        if order.based_on != self.version:
+            raise InvariantError(
+                f"order {order.order_id} is based on ledger version {order.based_on}, "
+                f"the venue holds version {self.version}"
+            )
+        result = self.book.execute(order, self.ledger, self.markets[order.step])
+        if isinstance(result, Rejection):
+            self.log.info("order_rejected", step=order.step, order_id=order.order_id,
+                          reason=result.reason)
+            return [(triggers_topic.TOPIC, self.make(
+                triggers_topic.OrderRejected, order.step, order_id=order.order_id,
+                venue=order.venue, reason=result.reason,
+            ))]
+        return [(triggers_topic.TOPIC, self.make(VenueExecution, order.step, **result))]

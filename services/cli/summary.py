@@ -1,0 +1,44 @@
+"""The summary table printed after a backtest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
+    """A plain-text table of the run's key figures."""
+    cls = summary["share_class"]
+    lines = [
+        f"mode          {summary['mode']}  ({summary['start']} .. {summary['end']}, "
+        f"{summary['steps']} steps)",
+        f"data          {summary['data_source']}",
+        f"equity        {_money(summary['initial_equity'])} -> "
+        f"{_money(summary['final_equity'])} {cls}",
+        f"P&L           {_money(summary['pnl_total'])} {cls}   APY {summary['apy']:.2%}   "
+        f"max drawdown {summary['max_drawdown']:.2%}",
+        "attribution",
+    ]
+    for name, value in summary["attribution"].items():
+        if value:
+            lines.append(f"  {name:<20}{_money(value):>18}")
+    lines.append(f"  {'sum':<20}{_money(summary['attribution_sum']):>18}   "
+                 f"reconciliation error {summary['reconciliation_error']:.3g}")
+    worst = summary.get("worst_margin_ratio")
+    if worst is not None:
+        lines.append(f"worst margin  {worst:.3f}")
+    liqs = summary["liquidations"]
+    lines.append(f"liquidations  {len(liqs)}")
+    for liq in liqs:
+        lines.append(f"  {liq['time']} {liq['venue']} {liq['instrument']} "
+                     f"loss {_money(liq['loss'])} {cls}")
+    lines.append(f"trades        {summary['trades']}   rejected orders "
+                 f"{summary['rejected_orders']}")
+    lines.append(f"events        {summary['events']:,} in {wall_s:.2f} s")
+    for note in summary["notes"]:
+        lines.append(f"note          {note}")
+    lines.append(f"results       {out_dir}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,149 @@
+"""Mode files: load, apply `--set` overrides, validate into typed parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from services.config.params import PARAMS_BY_STRATEGY, BasisParams, CommonParams
+from services.config.venues import load_venues
+from services.errors import ConfigError
+
+
+class ModeFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A mode definition file (`services/config/modes/<mode>.toml`)."""
+
+    mode: str
+    strategy: str
+    share_class: str
+    description: str
+    params: dict[str, Any]
+
+
+@cache
+def available_modes() -> tuple[str, ...]:
+    """Names of the packaged modes."""
+    folder = resources.files("services.config").joinpath("modes")
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+def load_mode(name: str) -> ModeFile:
+    """Read and validate the mode file `name`."""
+    if name not in available_modes():
+        raise ConfigError(
+            f"unknown mode {name!r}",
+            f"use one of: {', '.join(available_modes())}",
+        )
+    text = resources.files("services.config").joinpath("modes", f"{name}.toml").read_text()
+    try:
+        mode = msgspec.convert(tomllib.loads(text), ModeFile)
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as e:
+        raise ConfigError(f"mode file {name}.toml is invalid: {e}", "fix the file") from e
+    if mode.strategy not in PARAMS_BY_STRATEGY:
+        raise ConfigError(
+            f"mode file {name}.toml names unknown strategy {mode.strategy!r}",
+            f"use one of: {', '.join(PARAMS_BY_STRATEGY)}",
+        )
+    return mode
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse one `name=value`; the value is a TOML literal or, failing that, a string."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(
+            f"--set {text!r} is not of the form name=value", "write e.g. --set capital=250000"
+        )
+    raw = raw.strip()
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    return name, value
+
+
+def resolve_params(mode: ModeFile, overrides: list[str]) -> CommonParams:
+    """Apply `--set` overrides to the mode's parameters and validate them."""
+    cls = PARAMS_BY_STRATEGY[mode.strategy]
+    known = set(cls.__struct_fields__)
+    values = dict(mode.params)
+    for text in overrides:
+        name, value = parse_override(text)
+        if name not in known:
+            raise ConfigError(
+                f"unknown parameter {name!r} for mode {mode.mode}",
+                f"known parameters: {', '.join(sorted(known))}",
+            )
+        values[name] = value
+    try:
+        params = msgspec.convert(values, cls)
+    except msgspec.ValidationError as e:
+        raise ConfigError(
+            f"invalid parameter for mode {mode.mode}: {e}",
+            "correct the value in the mode file or with --set name=value",
+        ) from e
+    _check(mode, params)
+    return params
+
+
+def parse_time(name: str, text: str) -> int:
+    """Parse a `YYYY-MM-DD` or ISO time (UTC unless an offset is given) to int ns."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError as e:
+        raise ConfigError(
+            f"parameter {name}={text!r} is not a date", f"write e.g. --set {name}=2024-09-01"
+        ) from e
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
+
+
+def _check(mode: ModeFile, params: CommonParams) -> None:
+    start, end = parse_time("start", params.start), parse_time("end", params.end)
+    if end <= start:
+        raise ConfigError(
+            f"window end {params.end} is not after start {params.start}",
+            "set end after start, e.g. --set end=2025-09-01",
+        )
+    if isinstance(params, BasisParams):
+        _check_basis(params)
+
+
+def _check_basis(params: BasisParams) -> None:
+    venues = load_venues()
+    symbol = f"{params.asset}USDT"
+    total = sum(params.hedge_allocation.values())
+    if abs(total - 1.0) > 1e-9:
+        shares = ", ".join(f"{k}={v}" for k, v in params.hedge_allocation.items())
+        raise ConfigError(
+            f"hedge_allocation must sum to 1, was {total:.6g} ({shares})",
+            "e.g. --set 'hedge_allocation={binance=0.5,bybit=0.5}'",
+        )
+    for venue in params.hedge_allocation:
+        if venue not in venues or symbol not in venues[venue].perp_series:
+            raise ConfigError(
+                f"hedge_allocation names {venue!r}, which has no {symbol} perp",
+                f"use venues among: {', '.join(sorted(venues))}",
+            )
+    spot = venues.get(params.spot_venue)
+    if spot is None or symbol not in spot.spot_series:
+        have = sorted(v for v, c in venues.items() if symbol in c.spot_series)
+        raise ConfigError(
+            f"spot_venue {params.spot_venue!r} has no {symbol} spot series",
+            f"use --set spot_venue= one of: {', '.join(have)}",
+        )
+    if not params.margin_warn < params.margin_reduce < params.target_margin_ratio:
+        raise ConfigError(
+            "margin thresholds must satisfy margin_warn < margin_reduce < target_margin_ratio, "
+            f"were {params.margin_warn}, {params.margin_reduce}, {params.target_margin_ratio}",
+            "e.g. 0.15, 0.20, 0.5",
+        )

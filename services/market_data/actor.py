@@ -1,0 +1,51 @@
+"""The market data actor.
+
+Inputs: `Tick`.
+Outputs: one `MarketSnapshot` per step: closes (perp closes double as marks), the
+hour's high and low of each perp, funding rates at settlement steps, Aave reserve
+indices and rates, oracle prices, and which series were filled at that step.
+"""
+
+from __future__ import annotations
+
+from schemas import clock, market
+from schemas.base import Event
+from schemas.clock import Tick
+from schemas.control import RunStarted
+from schemas.market import MarketSnapshot
+from services.market_data.frame import MarketFrame, market_frame
+from services.runtime.actor import Actor, ActorContext, Out
+
+
+class MarketData(Actor):
+    """Replays the dataset, one snapshot per tick."""
+
+    name = "market_data"
+    topics = (clock.TOPIC,)
+
+    def __init__(self, ctx: ActorContext) -> None:
+        super().__init__(ctx)
+        self.frame: MarketFrame | None = None
+
+    def on_start(self, event: RunStarted) -> list[Out]:
+        """Load (or reuse) the run's market frame."""
+        self.frame = market_frame(self.config)
+        return []
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Publish the snapshot of the tick's step."""
+        if not isinstance(event, Tick) or self.frame is None:
+            return []
+        f, t = self.frame, event.step
+        snapshot = self.make(
+            MarketSnapshot,
+            t,
+            prices={k: v[t] for k, v in f.prices.items()},
+            highs={k: v[t] for k, v in f.highs.items()},
+            lows={k: v[t] for k, v in f.lows.items()},
+            funding=f.funding.get(t, {}),
+            indices={k: v[t] for k, v in f.indices.items()},
+            oracle={k: v[t] for k, v in f.oracle.items()},
+            filled=f.filled.get(t, []),
+        )
+        return [(market.TOPIC, snapshot)]

@@ -1,0 +1,144 @@
+"""The results folder: summary.json and the Parquet tables, written all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.pnl import COMPONENTS
+from services.config.run import RunConfig
+from services.errors import CarryError
+from services.market_data.frame import market_frame
+from services.market_data.plan import price_proxies
+from services.recorder.actor import Recorder
+
+HOURS_PER_YEAR = 24 * 365
+MARK_NOTE = (
+    "no mark-price series exists: perps are marked, and funding is paid, at the perp's "
+    "own hourly close at the settlement step"
+)
+VM_NOTE = (
+    "perp P&L is settled into the venue's USDT balance every step (variation margin), so "
+    "margin ratio = balance / notional equals (balance + unrealised P&L) / notional"
+)
+
+
+def iso(ns: int) -> str:
+    """ISO-8601 UTC of int ns."""
+    return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
+    """The run's summary (plain data, deterministic key order)."""
+    last = rec.last
+    if last is None:
+        raise CarryError("the run produced no P&L report", "check the logs of the run")
+    steps = len(rec.equity["step"])
+    initial, final = last.initial_equity, last.equity
+    years = steps / HOURS_PER_YEAR
+    apy = (final / initial) ** (1.0 / years) - 1.0 if initial > 0 and final > 0 and years else 0.0
+    attribution = {name: last.attribution.get(name, 0.0) for name in COMPONENTS}
+    equity = rec.equity["equity"]
+    peak, drawdown = -math.inf, 0.0
+    for value in equity:
+        peak = max(peak, value)
+        drawdown = max(drawdown, (peak - value) / peak if peak > 0 else 0.0)
+    ratios = [r for r in rec.risk["worst_margin_ratio"] if r is not None]
+    frame = market_frame(config)
+    notes = [MARK_NOTE, VM_NOTE] if config.strategy == "basis" else []
+    if config.data.synthetic:
+        notes.insert(0, "synthetic sample data: results say nothing about real markets")
+    return {
+        "mode": config.mode,
+        "start": iso(config.start_ns),
+        "end": iso(config.start_ns + config.steps * config.step_ns),
+        "share_class": config.share_class,
+        "initial_equity": initial,
+        "final_equity": final,
+        "pnl_total": last.pnl_total,
+        "apy": apy,
+        "attribution": attribution,
+        "attribution_sum": math.fsum(attribution.values()),
+        "reconciliation_error": abs(last.pnl_total - math.fsum(attribution.values())),
+        "max_step_reconciliation_error": max(rec.equity["reconciliation_error"], default=0.0),
+        "liquidations": [
+            {**liq, "time": iso(liq["time"])} for liq in rec.liquidations
+        ],
+        "rejected_orders": len(rec.rejections),
+        "trades": len(rec.trades["step"]),
+        "max_drawdown": drawdown,
+        "worst_margin_ratio": min(ratios) if ratios else None,
+        "steps": steps,
+        "events": sum(rec.counts.values()),
+        "events_by_topic": dict(sorted(rec.counts.items())),
+        "data_source": config.data.description,
+        "price_proxies": price_proxies(config),
+        "filled_values": dict(sorted(frame.fill_counts.items())),
+        "notes": notes,
+        "params": config.params,
+    }
+
+
+def _table(columns: dict[str, list[Any]]) -> pa.Table:
+    arrays = {}
+    for name, values in columns.items():
+        if name == "time":
+            arrays[name] = pa.array(values, type=pa.timestamp("ns", tz="UTC"))
+        else:
+            arrays[name] = pa.array(values)
+    return pa.table(arrays)
+
+
+def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, Any]:
+    """Write the results folder atomically: a complete folder or none at all.
+
+    Returns:
+        The summary.
+    """
+    summary = summary_of(rec, config)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (tmp / "summary.json").write_bytes(
+            msgspec.json.format(msgspec.json.encode(summary), indent=2) + b"\n"
+        )
+        (tmp / "config.json").write_bytes(
+            msgspec.json.format(msgspec.json.encode(_public_config(config)), indent=2) + b"\n"
+        )
+        tables = {
+            "equity": rec.equity,
+            "positions": rec.positions,
+            "trades": rec.trades,
+            "settlements": rec.settlements,
+            "risk": rec.risk,
+            "margins": rec.margins,
+        }
+        for name, columns in tables.items():
+            pq.write_table(_table(columns), tmp / f"{name}.parquet")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return summary
+
+
+def _public_config(config: RunConfig) -> dict[str, Any]:
+    plain = msgspec.to_builtins(config)
+    plain.pop("run_id", None)
+    return dict(plain)

@@ -1,0 +1,70 @@
+"""`MemoryBus`: every actor in one process, deterministic FIFO, no encoding."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import anyio.lowlevel
+
+from schemas.base import Event
+from services.errors import InvariantError
+from services.runtime.actor import Out
+from services.runtime.bus import Done
+from services.runtime.host import ActorHost
+
+SLICE = 4096
+"""Events delivered between two cooperative yields to the event loop."""
+
+
+class MemoryBus:
+    """In-process bus: a FIFO of `(topic, event)`; each event goes to the hosts of its
+    topic in attachment order, and what they return joins the end of the FIFO.
+
+    Args:
+        max_pending: bound of the FIFO; exceeding it is a runaway loop (an invariant).
+    """
+
+    def __init__(self, max_pending: int = 100_000) -> None:
+        self._subs: dict[str, list[ActorHost]] = {}
+        self._queue: deque[Out] = deque()
+        self.max_pending = max_pending
+        self.delivered = 0
+        self.published = 0
+
+    def attach(self, host: ActorHost) -> None:
+        """Subscribe `host` to its topics."""
+        for topic in host.topics:
+            self._subs.setdefault(topic, []).append(host)
+
+    async def start(self) -> None:
+        """Nothing to connect."""
+
+    async def stop(self) -> None:
+        """Nothing to flush."""
+
+    async def publish(self, topic: str, event: Event) -> None:
+        """Queue one event."""
+        self._queue.append((topic, event))
+
+    def drain(self, limit: int | None = None) -> int:
+        """Deliver queued events (at most `limit`); return how many were delivered."""
+        queue, subs = self._queue, self._subs
+        count = 0
+        while queue and (limit is None or count < limit):
+            topic, event = queue.popleft()
+            count += 1
+            for host in subs.get(topic, ()):
+                out = host.deliver(topic, event)
+                if out:
+                    queue.extend(out)
+            if len(queue) > self.max_pending:
+                raise InvariantError(f"MemoryBus queue exceeded {self.max_pending} events")
+        self.published += count
+        return count
+
+    async def run_until(self, done: Done) -> None:
+        """Deliver until `done()` or nothing is left, yielding to the loop between slices."""
+        while not done():
+            if self.drain(SLICE) == 0:
+                return
+            await anyio.lowlevel.checkpoint()

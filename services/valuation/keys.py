@@ -1,0 +1,63 @@
+"""Position keys (`venue:position_type:symbol`) and the keys a run may hold."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from services.config.params import BasisParams, LendingParams
+from services.config.run import RunConfig
+
+WALLET = "wallet"
+AAVE = "aave_v3"
+TYPES = ("BaseToken", "aToken", "debtToken", "LST", "Perp")
+
+
+class Key(NamedTuple):
+    """A parsed position key."""
+
+    venue: str
+    kind: str
+    symbol: str
+
+
+def parse_key(key: str) -> Key:
+    """Split `venue:position_type:symbol`; raise `ValueError` on anything else."""
+    parts = key.split(":")
+    if len(parts) != 3 or parts[1] not in TYPES or not parts[0] or not parts[2]:
+        raise ValueError(f"not a position key: {key!r} (want venue:type:symbol, type in {TYPES})")
+    return Key(parts[0], parts[1], parts[2])
+
+
+def cash(venue: str, asset: str) -> str:
+    """Key of a base-token balance."""
+    return f"{venue}:BaseToken:{asset}"
+
+
+def perp(venue: str, symbol: str) -> str:
+    """Key of a perp position (signed size in base units)."""
+    return f"{venue}:Perp:{symbol}"
+
+
+def atoken(asset: str) -> str:
+    """Key of an Aave supply position (scaled balance)."""
+    return f"{AAVE}:aToken:a{asset}"
+
+
+def debt(asset: str) -> str:
+    """Key of an Aave variable debt (scaled)."""
+    return f"{AAVE}:debtToken:debt{asset}"
+
+
+def declared_keys(config: RunConfig) -> frozenset[str]:
+    """Every key the run's mode may hold; a delta on any other key is an error."""
+    params = config.typed_params()
+    keys = {cash(WALLET, config.share_class)}
+    if isinstance(params, LendingParams):
+        keys.add(atoken(params.asset))
+    if isinstance(params, BasisParams):
+        symbol = f"{params.asset}USDT"
+        keys.add(cash(params.spot_venue, params.asset))
+        for venue in params.hedge_allocation:
+            keys.add(cash(venue, "USDT"))
+            keys.add(perp(venue, symbol))
+    return frozenset(keys)

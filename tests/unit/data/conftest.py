@@ -1,0 +1,53 @@
+"""Fixtures for the data-layer unit tests: hand-written files in a data-folder layout."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# Make the repository root importable when pytest is run as `.venv/bin/pytest` (no
+# `pythonpath` in pyproject and no editable install); a no-op once either exists.
+_ROOT = str(Path(__file__).resolve().parents[3])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from services.data.load import clear_cache  # noqa: E402
+from services.data.sample import generate_sample  # noqa: E402
+
+WriteFile = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data folder."""
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def write(data_dir: Path) -> WriteFile:
+    """Write ``text`` (dedented lines) to ``rel`` under the data folder."""
+
+    def _write(rel: str, text: str) -> Path:
+        path = data_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [ln.strip() for ln in text.strip().splitlines()]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic sample (seed 7), generated once per session."""
+    return generate_sample(tmp_path_factory.mktemp("sample"), seed=7)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    clear_cache()
