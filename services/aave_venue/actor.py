@@ -94,10 +94,10 @@ class AaveVenue(Actor):
         else:
             reason = f"operation {order.operation!r} is not available on this venue"
         if reason or index is None:
-            self.log.info("order_rejected", step=order.step, order_id=order.order_id,
-                          reason=reason)
-            return self.make(OrderRejected, order.step, order_id=order.order_id,
-                             venue=order.venue, reason=reason)
+            self.log.info("order_rejected", step=order.step, order_id=order.order_id, reason=reason)
+            return self.make(
+                OrderRejected, order.step, order_id=order.order_id, venue=order.venue, reason=reason
+            )
         sign = 1.0 if order.operation == "supply" else -1.0
         deltas = [
             PositionDelta(wallet, -sign * order.amount),

@@ -122,7 +122,7 @@ class CexVenue(Actor):
                 price=first.mark,
                 loss=account.remaining,
             )
-            event = self.make(
+            liquidation = self.make(
                 VenueExecution,
                 step,
                 deltas=deltas,
@@ -137,7 +137,7 @@ class CexVenue(Actor):
                 reference_price=self.markets[step].prices[first.instrument],
                 cause=LIQUIDATION_LOSS,
             )
-            out.append((triggers_topic.TOPIC, event))
+            out.append((triggers_topic.TOPIC, liquidation))
         return out
 
     def _execute(self, order: SpotOrder | PerpOrder | TransferOrder) -> list[Out]:
@@ -148,10 +148,19 @@ class CexVenue(Actor):
             )
         result = self.book.execute(order, self.ledger, self.markets[order.step])
         if isinstance(result, Rejection):
-            self.log.info("order_rejected", step=order.step, order_id=order.order_id,
-                          reason=result.reason)
-            return [(triggers_topic.TOPIC, self.make(
-                triggers_topic.OrderRejected, order.step, order_id=order.order_id,
-                venue=order.venue, reason=result.reason,
-            ))]
+            self.log.info(
+                "order_rejected", step=order.step, order_id=order.order_id, reason=result.reason
+            )
+            return [
+                (
+                    triggers_topic.TOPIC,
+                    self.make(
+                        triggers_topic.OrderRejected,
+                        order.step,
+                        order_id=order.order_id,
+                        venue=order.venue,
+                        reason=result.reason,
+                    ),
+                )
+            ]
         return [(triggers_topic.TOPIC, self.make(VenueExecution, order.step, **result))]

@@ -41,7 +41,9 @@ class OrderBook:
         self.costs = config.typed_params().costs
 
     def execute(
-        self, order: SpotOrder | PerpOrder | TransferOrder, ledger: dict[str, float],
+        self,
+        order: SpotOrder | PerpOrder | TransferOrder,
+        ledger: dict[str, float],
         market: MarketSnapshot,
     ) -> dict[str, Any] | Rejection:
         """Fields of the `VenueExecution` for `order`, or why it is rejected."""
@@ -56,28 +58,45 @@ class OrderBook:
     ) -> dict[str, Any] | Rejection:
         cfg = self.venues[order.venue]
         if order.symbol not in cfg.spot_series or order.quantity <= 0:
-            return Rejection(f"no spot market {order.symbol} on {order.venue} "
-                             f"or quantity {order.quantity} not positive")
+            return Rejection(
+                f"no spot market {order.symbol} on {order.venue} "
+                f"or quantity {order.quantity} not positive"
+            )
         base = order.symbol.removesuffix("USDT")
         reference = market.prices[f"{order.venue}:spot:{order.symbol}"]
         buy = order.side == "buy"
-        fill = market_fill(reference, order.quantity, buy, cfg.spot_taker_fee,
-                           cfg.slippage_buckets, self.costs)
+        fill = market_fill(
+            reference, order.quantity, buy, cfg.spot_taker_fee, cfg.slippage_buckets, self.costs
+        )
         wallet, held = cash(WALLET, "USDT"), cash(order.venue, base)
         notional = order.quantity * fill.price
         if buy:
             if _short(notional + fill.fee, ledger.get(wallet, 0.0)):
-                return Rejection(f"wallet USDT {ledger.get(wallet, 0.0):.2f} < cost "
-                                 f"{notional + fill.fee:.2f}")
-            deltas = [PositionDelta(wallet, -(notional + fill.fee)),
-                      PositionDelta(held, order.quantity)]
+                return Rejection(
+                    f"wallet USDT {ledger.get(wallet, 0.0):.2f} < cost {notional + fill.fee:.2f}"
+                )
+            deltas = [
+                PositionDelta(wallet, -(notional + fill.fee)),
+                PositionDelta(held, order.quantity),
+            ]
         else:
             if _short(order.quantity, ledger.get(held, 0.0)):
                 return Rejection(f"{held} {ledger.get(held, 0.0)} < {order.quantity}")
-            deltas = [PositionDelta(held, -order.quantity),
-                      PositionDelta(wallet, notional - fill.fee)]
-        return self._fields(order, "spot_trade", order.symbol, deltas, fill.price, reference,
-                            fill.fee, order.side, order.quantity)
+            deltas = [
+                PositionDelta(held, -order.quantity),
+                PositionDelta(wallet, notional - fill.fee),
+            ]
+        return self._fields(
+            order,
+            "spot_trade",
+            order.symbol,
+            deltas,
+            fill.price,
+            reference,
+            fill.fee,
+            order.side,
+            order.quantity,
+        )
 
     def _perp(
         self, order: PerpOrder, ledger: dict[str, float], market: MarketSnapshot
@@ -85,12 +104,14 @@ class OrderBook:
         cfg = self.venues[order.venue]
         table = self.tables[order.venue].get(order.symbol)
         if table is None or order.quantity <= 0:
-            return Rejection(f"no perp {order.symbol} on {order.venue} "
-                             f"or quantity {order.quantity} not positive")
+            return Rejection(
+                f"no perp {order.symbol} on {order.venue} or quantity {order.quantity} not positive"
+            )
         reference = market.prices[f"{order.venue}:perp:{order.symbol}"]
         buy = order.side == "buy"
-        fill = market_fill(reference, order.quantity, buy, cfg.perp_taker_fee,
-                           cfg.slippage_buckets, self.costs)
+        fill = market_fill(
+            reference, order.quantity, buy, cfg.perp_taker_fee, cfg.slippage_buckets, self.costs
+        )
         key, usdt = perp(order.venue, order.symbol), cash(order.venue, "USDT")
         size = ledger.get(key, 0.0)
         new_size = size + (order.quantity if buy else -order.quantity)
@@ -98,16 +119,29 @@ class OrderBook:
         if abs(new_size) > abs(size):
             notional = abs(new_size) * reference
             if notional > table.max_notional:
-                return Rejection(f"notional {notional:.0f} above the venue's largest tier "
-                                 f"{table.max_notional:.0f}")
+                return Rejection(
+                    f"notional {notional:.0f} above the venue's largest tier "
+                    f"{table.max_notional:.0f}"
+                )
             balance = ledger.get(usdt, 0.0) - charge
             required = self._initial(order.venue, ledger, market, key, new_size)
             if _short(required, balance):
-                return Rejection(f"{order.venue} margin {balance:.2f} USDT < initial margin "
-                                 f"{required:.2f} for {notional:.0f} notional")
+                return Rejection(
+                    f"{order.venue} margin {balance:.2f} USDT < initial margin "
+                    f"{required:.2f} for {notional:.0f} notional"
+                )
         deltas = [PositionDelta(key, new_size - size), PositionDelta(usdt, -charge)]
-        return self._fields(order, "perp_trade", order.symbol, deltas, fill.price, reference,
-                            fill.fee, order.side, order.quantity)
+        return self._fields(
+            order,
+            "perp_trade",
+            order.symbol,
+            deltas,
+            fill.price,
+            reference,
+            fill.fee,
+            order.side,
+            order.quantity,
+        )
 
     def _transfer(
         self, order: TransferOrder, ledger: dict[str, float], market: MarketSnapshot
@@ -119,18 +153,27 @@ class OrderBook:
         if order.from_account in self.tables:
             required = self._initial(order.from_account, ledger, market, "", 0.0)
             if _short(required, available - order.amount):
-                return Rejection(f"{order.from_account} would keep {available - order.amount:.2f} "
-                                 f"USDT < initial margin {required:.2f}")
-        deltas = [PositionDelta(source, -order.amount),
-                  PositionDelta(cash(order.to_account, order.asset), order.amount)]
-        fields = self._fields(order, "transfer", order.asset, deltas, 0.0, 0.0, 0.0, "",
-                              order.amount)
+                return Rejection(
+                    f"{order.from_account} would keep {available - order.amount:.2f} "
+                    f"USDT < initial margin {required:.2f}"
+                )
+        deltas = [
+            PositionDelta(source, -order.amount),
+            PositionDelta(cash(order.to_account, order.asset), order.amount),
+        ]
+        fields = self._fields(
+            order, "transfer", order.asset, deltas, 0.0, 0.0, 0.0, "", order.amount
+        )
         fields["cause"] = TRANSFER
         fields["costs"] = []
         return fields
 
     def _initial(
-        self, venue: str, ledger: dict[str, float], market: MarketSnapshot, key: str,
+        self,
+        venue: str,
+        ledger: dict[str, float],
+        market: MarketSnapshot,
+        key: str,
         size: float,
     ) -> float:
         """Initial margin of the venue's perps, with `key` at `size` if given."""
@@ -148,8 +191,14 @@ class OrderBook:
 
     @staticmethod
     def _fields(
-        order: SpotOrder | PerpOrder | TransferOrder, operation: str, instrument: str,
-        deltas: list[PositionDelta], price: float, reference: float, fee: float, side: str,
+        order: SpotOrder | PerpOrder | TransferOrder,
+        operation: str,
+        instrument: str,
+        deltas: list[PositionDelta],
+        price: float,
+        reference: float,
+        fee: float,
+        side: str,
         quantity: float,
     ) -> dict[str, Any]:
         return {

@@ -69,10 +69,7 @@ def settle_account(
     balance = ledger.get(cash(venue, "USDT"), 0.0)
     symbol_tables = [tables[parse_key(k).symbol] for k, _ in held]
     x = liquidation_fraction(balance, sizes, refs, worst, symbol_tables)
-    if x is None:
-        marks = closes
-    else:
-        marks = [r + x * (w - r) for r, w in zip(refs, worst, strict=True)]
+    marks = closes if x is None else [r + x * (w - r) for r, w in zip(refs, worst, strict=True)]
     moves = [
         PerpMove(key, inst, size, ref, mark)
         for (key, size), inst, ref, mark in zip(held, instruments, refs, marks, strict=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 import anyio
 
+from services.cli.progress import ProgressBar
+from services.cli.summary import format_summary
 from services.config.modes import available_modes
 from services.config.run import DataSpec, RunConfig, build_run_config
 from services.data.check import check_folder, format_report
@@ -18,26 +21,33 @@ from services.data.sample import generate_sample
 from services.errors import CarryError
 from services.launcher.run import run_on_bus
 from services.market_data.frame import market_frame
+from services.recorder.actor import Recorder
 from services.recorder.results import write_results
 from services.runtime.logs import configure_logging
 from services.runtime.memory import MemoryBus
-from services.cli.progress import ProgressBar
-from services.cli.summary import format_summary
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carry", description=__doc__)
-    parser.add_argument("--log-level", default="warning",
-                        choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--log-level", default="warning", choices=["debug", "info", "warning", "error"]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     bt = sub.add_parser("backtest", help="run a backtest and write its results folder")
     bt.add_argument("--mode", required=True, help=f"one of: {', '.join(available_modes())}")
-    bt.add_argument("--data", help="market data folder (default: $CARRY_DATA, else the "
-                                   "synthetic sample)")
+    bt.add_argument(
+        "--data", help="market data folder (default: $CARRY_DATA, else the synthetic sample)"
+    )
     bt.add_argument("--out", help="results folder (default: results/<mode>)")
-    bt.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="NAME=VALUE", help="override a mode parameter (repeatable)")
+    bt.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a mode parameter (repeatable)",
+    )
     bt.add_argument("--run-id", help="run id (default: a digest of the inputs)")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -59,8 +69,11 @@ def resolve_data(data: str | None) -> tuple[DataSpec, tuple[str, str] | None]:
     """The run's data source, and the window the synthetic sample imposes (if used)."""
     chosen = data or os.environ.get("CARRY_DATA") or None
     source = DataSource.resolve(chosen)
-    spec = DataSpec(path=str(source.path), synthetic=source.synthetic,
-                    description=str(source.describe()["data_source"]))
+    spec = DataSpec(
+        path=str(source.path),
+        synthetic=source.synthetic,
+        description=str(source.describe()["data_source"]),
+    )
     return spec, ((SAMPLE_START, SAMPLE_END) if source.synthetic else None)
 
 
@@ -77,16 +90,16 @@ def _backtest(args: argparse.Namespace) -> int:
     out_dir = Path(args.out or f"results/{config.mode}")
     progress = None if args.quiet else ProgressBar(config.mode)
     started = time.perf_counter()
-    recorder = anyio.run(_run_memory, config, progress)
+    recorder: Recorder = anyio.run(_run_memory, config, progress)
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
     sys.stdout.write(format_summary(summary, str(out_dir), wall))
     return 0
 
 
-async def _run_memory(config: RunConfig, progress: ProgressBar | None) -> object:
+async def _run_memory(config: RunConfig, progress: ProgressBar | None) -> Recorder:
     stop = anyio.Event()
-    with anyio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as tg:
 
             async def watch() -> None:
@@ -107,8 +120,9 @@ def _modes() -> int:
     for name in available_modes():
         mode = load_mode(name)
         fields = ", ".join(PARAMS_BY_STRATEGY[mode.strategy].__struct_fields__)
-        sys.stdout.write(f"{name:<22} {mode.share_class:<5} {mode.description}\n"
-                         f"{'':<22} parameters: {fields}\n")
+        sys.stdout.write(
+            f"{name:<22} {mode.share_class:<5} {mode.description}\n{'':<22} parameters: {fields}\n"
+        )
     return 0
 
 

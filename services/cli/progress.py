@@ -33,8 +33,7 @@ class ProgressBar:
             filled = int(frac * self.WIDTH)
             bar = "#" * filled + "." * (self.WIDTH - filled)
             self.stream.write(
-                f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} steps "
-                f"{rate:,.0f} steps/s"
+                f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} steps {rate:,.0f} steps/s"
             )
             if done >= total:
                 self.stream.write("\n")

@@ -22,21 +22,27 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
         f"max drawdown {summary['max_drawdown']:.2%}",
         "attribution",
     ]
-    for name, value in summary["attribution"].items():
-        if value:
-            lines.append(f"  {name:<20}{_money(value):>18}")
-    lines.append(f"  {'sum':<20}{_money(summary['attribution_sum']):>18}   "
-                 f"reconciliation error {summary['reconciliation_error']:.3g}")
+    lines += [
+        f"  {name:<20}{_money(value):>18}"
+        for name, value in summary["attribution"].items()
+        if value
+    ]
+    lines.append(
+        f"  {'sum':<20}{_money(summary['attribution_sum']):>18}   "
+        f"reconciliation error {summary['reconciliation_error']:.3g}"
+    )
     worst = summary.get("worst_margin_ratio")
     if worst is not None:
         lines.append(f"worst margin  {worst:.3f}")
     liqs = summary["liquidations"]
     lines.append(f"liquidations  {len(liqs)}")
-    for liq in liqs:
-        lines.append(f"  {liq['time']} {liq['venue']} {liq['instrument']} "
-                     f"loss {_money(liq['loss'])} {cls}")
-    lines.append(f"trades        {summary['trades']}   rejected orders "
-                 f"{summary['rejected_orders']}")
+    lines += [
+        f"  {liq['time']} {liq['venue']} {liq['instrument']} loss {_money(liq['loss'])} {cls}"
+        for liq in liqs
+    ]
+    lines.append(
+        f"trades        {summary['trades']}   rejected orders {summary['rejected_orders']}"
+    )
     lines.append(f"events        {summary['events']:,} in {wall_s:.2f} s")
     for note in summary["notes"]:
         lines.append(f"note          {note}")

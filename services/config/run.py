@@ -117,9 +117,9 @@ def build_run_config(
     start = parse_time("start", params.start)
     end = parse_time("end", params.end)
     plain = msgspec.to_builtins(params)
-    digest = hashlib.sha256(
-        msgspec.json.encode([mode_name, plain, data.description])
-    ).hexdigest()[:12]
+    digest = hashlib.sha256(msgspec.json.encode([mode_name, plain, data.description])).hexdigest()[
+        :12
+    ]
     return RunConfig(
         run_id=run_id or f"{mode_name}-{digest}",
         mode=mode.mode,

@@ -75,7 +75,10 @@ def check_folder(data_dir: Path) -> CheckReport:
             coverage.append(SeriesCoverage(name=spec.name, file="", present=False, usable=False))
             defects.append(
                 Defect(
-                    series=spec.name, file="", kind="missing", count=1,
+                    series=spec.name,
+                    file="",
+                    kind="missing",
+                    count=1,
                     detail=f"no file matches {spec.pattern}",
                 )
             )
@@ -93,8 +96,13 @@ def check_folder(data_dir: Path) -> CheckReport:
         defects.extend(series.defects)
         coverage.append(
             SeriesCoverage(
-                name=series.name, file=series.file, present=True, usable=series.usable,
-                rows=series.rows, first=iso(series.first), last=iso(series.last),
+                name=series.name,
+                file=series.file,
+                present=True,
+                usable=series.usable,
+                rows=series.rows,
+                first=iso(series.first),
+                last=iso(series.last),
             )
         )
     defects.extend(_relative_coverage(loaded))
@@ -129,8 +137,12 @@ def _relative_coverage(loaded: list[Series]) -> list[Defect]:
         if s.first > earliest + DAY_NS + step and not starts_known:
             found.append(
                 Defect(
-                    series=s.name, file=s.file, kind="coverage", count=1,
-                    first=iso(earliest), last=iso(s.first),
+                    series=s.name,
+                    file=s.file,
+                    kind="coverage",
+                    count=1,
+                    first=iso(earliest),
+                    last=iso(s.first),
                     detail=f"starts {iso(s.first)}, {duration(s.first - earliest)} after the "
                     f"earliest series ({iso(earliest)}): a window starting earlier cannot use it",
                 )
@@ -138,8 +150,12 @@ def _relative_coverage(loaded: list[Series]) -> list[Defect]:
         if s.last < latest - DAY_NS - step and not ends_known:
             found.append(
                 Defect(
-                    series=s.name, file=s.file, kind="coverage", count=1,
-                    first=iso(s.last), last=iso(latest),
+                    series=s.name,
+                    file=s.file,
+                    kind="coverage",
+                    count=1,
+                    first=iso(s.last),
+                    last=iso(latest),
                     detail=f"ends {iso(s.last)}, {duration(latest - s.last)} before the latest "
                     f"series ({iso(latest)}): a window ending later cannot use it",
                 )

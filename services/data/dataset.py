@@ -10,7 +10,8 @@ from pathlib import Path
 
 from services.data.files import check_data_dir
 from services.data.sample import generate_sample
-from services.data.sample_files import readme_text
+from services.data.sample_folder import previous_sample_files, readme_text
+from services.errors import DataError
 
 SAMPLE_START = "2024-01-01"
 SAMPLE_END = "2024-05-01"
@@ -78,6 +79,11 @@ def ensure_sample(target: Path, seed: int) -> Path:
     readme = target / "README.txt"
     if readme.is_file() and _matches(readme, seed):
         return target
+    if previous_sample_files(target) is None:
+        raise DataError(
+            f"sample cache folder {target} exists and is not a Carry sample folder",
+            "point the sample cache at an empty or new folder",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

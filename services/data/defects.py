@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+import numpy as np
 
 DefectKind = Literal[
     "duplicate",  # repeated time stamps (kept the first)
@@ -19,6 +20,7 @@ DefectKind = Literal[
     "missing",  # no file for a catalog entry
     "range_values",  # text ranges ("~5–15") where numbers are expected
     "constant_price",  # a price column fixed at one value for the whole file
+    "interpolated",  # straight lines between sparse points: no information in between
 ]
 
 UNUSABLE_KINDS: frozenset[str] = frozenset({"units", "broken"})
@@ -45,3 +47,38 @@ class Defect(msgspec.Struct, frozen=True, kw_only=True):
     first: str = ""
     last: str = ""
     detail: str = ""
+
+
+class DefectLog:
+    """Collects the defects of one file of one series.
+
+    Args:
+        series: the catalog name.
+        file: the file, relative to the data folder.
+    """
+
+    def __init__(self, series: str, file: str) -> None:
+        self.series = series
+        self.file = file
+        self.defects: list[Defect] = []
+
+    def add(
+        self, kind: DefectKind, count: int | np.integer, first: str, last: str, detail: str
+    ) -> None:
+        """Record one defect."""
+        self.defects.append(
+            Defect(
+                series=self.series,
+                file=self.file,
+                kind=kind,
+                count=int(count),
+                first=first,
+                last=last,
+                detail=detail,
+            )
+        )
+
+
+def plural(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -26,9 +26,7 @@ def matching_files(data_dir: Path, pattern: str) -> list[Path]:
     folder = data_dir / folder_part
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and fnmatch.fnmatchcase(p.name, glob)
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and fnmatch.fnmatchcase(p.name, glob))
 
 
 def choose_file(candidates: list[Path], pattern: str) -> Path:

@@ -101,6 +101,8 @@ def sample_on_grid(
     grid = np.asarray(grid, dtype=np.int64)
     if len(grid) == 0:
         return np.empty(0, dtype=np.float64)
+    if np.any(np.diff(grid) <= 0):
+        raise ValueError("the grid must be strictly increasing")
     _check_cover(series, grid, max_gap_ns)
     ts = series.ts
     idx = np.searchsorted(ts, grid, side="right") - 1

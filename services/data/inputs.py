@@ -105,7 +105,10 @@ def _inspect_json(name: str, rel: str, doc: Any) -> list[Defect]:
     if maintenance >= initial:
         return [
             _defect(
-                name, rel, "inverted_margin", 1,
+                name,
+                rel,
+                "inverted_margin",
+                1,
                 f"maintenance_margin_requirement {maintenance:g} is not below "
                 f"initial_margin_requirement {initial:g} (maintenance must be the lower "
                 "one); flat rates are not the venue's tiered margins: use the project's "
@@ -148,10 +151,14 @@ def _range_values(name: str, rel: str, rows: list[dict[str, str]]) -> list[Defec
         listed = "; ".join(f"{_label(r)}: {r[column]!r}" for r in bad)
         found.append(
             _defect(
-                name, rel, "range_values", len(bad),
+                name,
+                rel,
+                "range_values",
+                len(bad),
                 f"{column} holds text ranges, not numbers, in {len(bad)} of {len(rows)} rows "
                 f"({listed}); pick one documented value per row in the reward configuration",
-                first=_date(bad[0]), last=_date(bad[-1]),
+                first=_date(bad[0]),
+                last=_date(bad[-1]),
             )
         )
     return found
@@ -166,10 +173,14 @@ def _constant_prices(name: str, rel: str, rows: list[dict[str, str]]) -> list[De
             continue
         found.append(
             _defect(
-                name, rel, "constant_price", len(priced),
+                name,
+                rel,
+                "constant_price",
+                len(priced),
                 f"{token} is priced at a fixed {values.pop():g} USD in all {len(priced)} rows "
                 f"that price it ({column}): not a market price; value {token} with {fix}",
-                first=_date(priced[0]), last=_date(priced[-1]),
+                first=_date(priced[0]),
+                last=_date(priced[-1]),
             )
         )
     return found

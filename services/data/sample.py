@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from services.data import sample_paths as sp
 from services.data.sample_files import SampleWriter
+from services.data.sample_folder import previous_sample_files
 from services.data.times import DAY_NS, HOUR_NS, parse_when
 from services.errors import ConfigError
 
@@ -58,6 +59,7 @@ def generate_sample(
         ConfigError: an invalid window or shock.
     """
     t0, t1, shock_hour = _window(start, end, eth_shock, shock_at)
+    _clear_previous(Path(out_dir))
     hours = np.arange(t0, t1, HOUR_NS, dtype=np.int64)
     days = np.arange(t0, t1 + 1, DAY_NS, dtype=np.int64)
     rngs = np.random.default_rng(seed).spawn(6)
@@ -71,6 +73,18 @@ def generate_sample(
     _write_onchain(out, rngs[5], hours, ratios)
     out.readme(seed, eth_shock, shock_at)
     return Path(out_dir)
+
+
+def _clear_previous(root: Path) -> None:
+    old = previous_sample_files(root)
+    if old is None:
+        raise ConfigError(
+            f"sample folder {root} is not empty and is not a Carry sample (no sample README.txt)",
+            "choose an empty or new folder for the synthetic sample",
+        )
+    for path in old:
+        if path.is_file() and path.resolve().is_relative_to(root.resolve()):
+            path.unlink()
 
 
 def _window(
@@ -91,9 +105,7 @@ def _window(
     if eth_shock is None:
         return t0, t1, None
     if not -0.95 <= eth_shock <= 5.0:
-        raise ConfigError(
-            f"eth_shock {eth_shock} is outside [-0.95, 5.0]", "use e.g. -0.35 or 0.5"
-        )
+        raise ConfigError(f"eth_shock {eth_shock} is outside [-0.95, 5.0]", "use e.g. -0.35 or 0.5")
     at = parse_when(shock_at) if shock_at else t0 + (t1 - t0) // 2 // HOUR_NS * HOUR_NS
     if not t0 + HOUR_NS <= at <= t1 - 3 * HOUR_NS:
         raise ConfigError(
@@ -151,10 +163,13 @@ def _write_aave_and_lst(
 ) -> dict[str, FloatArray]:
     """Aave daily reserves, and the hourly LST/ETH exchange rates (returned)."""
     n = len(days)
-    ratios_daily = {}
+    steps = (len(days) - 1) * 24  # hours from the first to the last day, inclusive
+    ratios_hourly, ratios_daily = {}, {}
     for lst, (r0, growth) in _LST.items():
-        daily_growth = growth / 365.0 * (1.0 + 0.3 * rng.standard_normal(n - 1))
-        ratios_daily[lst] = r0 * np.exp(np.concatenate(([0.0], np.cumsum(daily_growth))))
+        hourly_growth = growth / sp.HOURS_PER_YEAR * (1.0 + 0.5 * rng.standard_normal(steps))
+        path = r0 * np.exp(np.concatenate(([0.0], np.cumsum(hourly_growth))))
+        ratios_hourly[lst] = path[: len(hours)]
+        ratios_daily[lst] = path[::24]
     usd_price = {"USDT": np.ones(n), "WETH": eth_daily}
     usd_price |= {lst: eth_daily * ratios_daily[lst] for lst in _LST}
     for asset, (mean, sd, util, rf, liq0, bor0) in _AAVE.items():
@@ -166,7 +181,7 @@ def _write_aave_and_lst(
         apy = (daily[1:] / daily[:-1]) ** 365.0 - 1.0
         if lst == "weETH":
             out.yields_csv(lst, days[:-1], apy)
-    return {lst: np.interp(hours, days, daily) for lst, daily in ratios_daily.items()}
+    return ratios_hourly
 
 
 def _write_oracles(

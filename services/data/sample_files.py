@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from services.data.sample_folder import readme_text
 from services.data.times import TimeFormat
 
 FloatArray = npt.NDArray[np.float64]
@@ -25,10 +26,16 @@ _RESERVES = {
     "wstETH": "0x7f39C581F595B53c5cb19bD0b3f8dA6c935E2Ca0",
 }
 _SOURCE = "carry_synthetic_sample"
-SAMPLE_FORMAT = 1
-"""Bump when the generator's output changes: cached samples with another value are rebuilt."""
 _OHLC_HEADER = (
-    "timestamp", "open", "high", "low", "close", "volume", "source", "symbol", "data_type"
+    "timestamp",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "source",
+    "symbol",
+    "data_type",
 )
 
 
@@ -165,9 +172,19 @@ class SampleWriter:
         self.write(
             rel,
             (
-                "targetDate", "timestamp", "blockNumber", "reserve", "symbol", "liquidityIndex",
-                "currentLiquidityRate", "variableBorrowIndex", "currentVariableBorrowRate",
-                "totalAToken", "totalVariableDebt", "price", "date",
+                "targetDate",
+                "timestamp",
+                "blockNumber",
+                "reserve",
+                "symbol",
+                "liquidityIndex",
+                "currentLiquidityRate",
+                "variableBorrowIndex",
+                "currentVariableBorrowRate",
+                "totalAToken",
+                "totalVariableDebt",
+                "price",
+                "date",
             ),
             (
                 stamps(days, "iso_z"),
@@ -203,8 +220,12 @@ class SampleWriter:
                 [_SOURCE] * n,
                 [quote] * n,
             ),
-            comments=(f"Source: {_SOURCE}", f"Asset: {asset}", f"Quote_currency: {quote}",
-                      f"Records: {n}"),
+            comments=(
+                f"Source: {_SOURCE}",
+                f"Asset: {asset}",
+                f"Quote_currency: {quote}",
+                f"Records: {n}",
+            ),
         )
 
     def yields_csv(self, lst: str, days: IntArray, apy: FloatArray) -> None:
@@ -233,16 +254,20 @@ class SampleWriter:
             (stamps(hours, "iso_z"), ["ethereum"] * n, fmt(gwei, ".2f"), [_SOURCE] * n),
         )
 
-    def peg_csv(
-        self, lst: str, hours: IntArray, protocol: FloatArray, market: FloatArray
-    ) -> None:
+    def peg_csv(self, lst: str, hours: IntArray, protocol: FloatArray, market: FloatArray) -> None:
         """An hourly LST peg file: market (DEX) rate against the protocol rate."""
         rel = f"protocol_data/staking/peg_analysis/{lst}_peg_analysis_{self.span}.csv"
         n = len(hours)
         self.write(
             rel,
-            ("timestamp", "protocol_rate", "asset", "quote_currency", "market_rate",
-             "peg_premium_percent"),
+            (
+                "timestamp",
+                "protocol_rate",
+                "asset",
+                "quote_currency",
+                "market_rate",
+                "peg_premium_percent",
+            ),
             (
                 stamps(hours, "iso_space_offset"),
                 fmt(protocol, ".10f"),
@@ -257,30 +282,3 @@ class SampleWriter:
         """README.txt saying what this folder is (no generation time: it is deterministic)."""
         text = readme_text(seed, self.start, self.end, eth_shock, shock_at, sorted(self.files))
         (self.root / "README.txt").write_text(text, encoding="utf-8", newline="\n")
-
-
-def readme_text(
-    seed: int,
-    start: str,
-    end: str,
-    eth_shock: float | None,
-    shock_at: str | None,
-    files: Sequence[str],
-) -> str:
-    """The README of a sample folder; identical parameters give identical text."""
-    lines = [
-        "SYNTHETIC SAMPLE DATA - not real market data.",
-        "",
-        "Written by carry (services.data.sample.generate_sample) so the simulator can run",
-        "without the real data folder. Same folder layout and file names as the real data,",
-        "so the same catalog loads it. Prices are random paths (GBM with a rally, a drawdown,",
-        "a volatile spell and a recovery); funding, Aave rates, oracles, pegs and gas are",
-        "plausible but invented. Results on this data say nothing about real returns.",
-        "",
-        f"parameters: seed={seed} start={start} end={end} eth_shock={eth_shock} "
-        f"shock_at={shock_at} format={SAMPLE_FORMAT}",
-        "",
-        "files:",
-        *(f"  {f}" for f in files),
-    ]
-    return "\n".join(lines) + "\n"

@@ -106,9 +106,7 @@ def ohlc(
     return opens, high, low, close
 
 
-def ar1(
-    rng: np.random.Generator, n: int, sd: float, phi: float, start: float = 0.0
-) -> FloatArray:
+def ar1(rng: np.random.Generator, n: int, sd: float, phi: float, start: float = 0.0) -> FloatArray:
     """A zero-mean AR(1) path with stationary standard deviation ``sd``."""
     eps = rng.standard_normal(n) * sd * np.sqrt(1.0 - phi * phi)
     out = np.empty(n)

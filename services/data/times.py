@@ -67,9 +67,7 @@ def parse_time_array(values: pa.Array | pa.ChunkedArray, fmt: TimeFormat) -> npt
         digits = pc.match_substring_regex(values, r"^\s*-?\d{1,18}\s*$")
         ok = pc.fill_null(digits, False)
         cleaned = pc.if_else(ok, values, pa.scalar("0"))
-        secs = pc.cast(pc.utf8_trim_whitespace(cleaned), pa.int64()).to_numpy(
-            zero_copy_only=False
-        )
+        secs = pc.cast(pc.utf8_trim_whitespace(cleaned), pa.int64()).to_numpy(zero_copy_only=False)
         # Clip before scaling so milliseconds cannot overflow: they then fail the
         # plausibility check (`implausible_stamps`) and are reported as a units error.
         secs = np.clip(np.asarray(secs, dtype=np.int64), -_CLIP_S, _CLIP_S)

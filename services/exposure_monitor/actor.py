@@ -38,9 +38,18 @@ def value_positions(
         else:
             delta = value / asset_price if asset_price else 0.0
             notional = 0.0
-        holdings.append(Holding(key=key, amount=amount, asset=rule.asset, price=price,
-                                value=value, value_usd=value * usd, delta=delta,
-                                notional=notional))
+        holdings.append(
+            Holding(
+                key=key,
+                amount=amount,
+                asset=rule.asset,
+                price=price,
+                value=value,
+                value_usd=value * usd,
+                delta=delta,
+                notional=notional,
+            )
+        )
         if rule.asset != valuer.share_class:
             net[rule.asset] = net.get(rule.asset, 0.0) + delta
             gross += notional if rule.kind == "Perp" else abs(value)

@@ -37,8 +37,10 @@ class FundingSettler(Actor):
 
     def waits_for(self, topic: str, event: Event) -> bool:
         """Settle step t only on the ledger closed at t-1."""
-        return isinstance(event, MarketSnapshot) and 0 < event.step and (
-            self.final_step < event.step - 1
+        return (
+            isinstance(event, MarketSnapshot)
+            and event.step > 0
+            and (self.final_step < event.step - 1)
         )
 
     def on_event(self, topic: str, event: Event) -> list[Out]:

@@ -80,11 +80,15 @@ async def run_on_bus(
             tg.cancel_scope.cancel()
         rec = recorder()
         if rec is None or not rec.finished:
-            raise RunAborted(f"run {config.run_id} was stopped before its last step",
-                             "nothing was written; start it again")
+            raise RunAborted(
+                f"run {config.run_id} was stopped before its last step",
+                "nothing was written; start it again",
+            )
         if rec.stopped:
-            raise RunAborted(f"run {config.run_id} was stopped: {rec.stopped}",
-                             "nothing was written; start it again")
+            raise RunAborted(
+                f"run {config.run_id} was stopped: {rec.stopped}",
+                "nothing was written; start it again",
+            )
         if progress is not None:
             progress(config.steps, config.steps)
         return rec
@@ -93,7 +97,9 @@ async def run_on_bus(
 
 
 async def _report(
-    recorder: Callable[[], Recorder | None], steps: int, progress: Progress,
+    recorder: Callable[[], Recorder | None],
+    steps: int,
+    progress: Progress,
     done: Callable[[], bool],
 ) -> None:
     while not done():

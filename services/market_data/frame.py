@@ -48,8 +48,15 @@ class MarketFrame:
 def market_frame(config: RunConfig) -> MarketFrame:
     """The run's market frame (cached); raises `DataError` if the data cannot serve it."""
     p = config.typed_params()
-    key = (config.data.path, config.start_ns, config.steps, tuple(feeds_for(config)),
-           p.price_staleness_hours, p.funding_staleness_hours, p.index_staleness_hours)
+    key = (
+        config.data.path,
+        config.start_ns,
+        config.steps,
+        tuple(feeds_for(config)),
+        p.price_staleness_hours,
+        p.funding_staleness_hours,
+        p.index_staleness_hours,
+    )
     with _LOCK:
         frame = _CACHE.get(key)
     if frame is None:
@@ -106,15 +113,15 @@ def _note_fills(frame: MarketFrame, feed: Feed, filled: np.ndarray) -> None:
             frame.filled.setdefault(i, []).append(feed.series)
 
 
-def _funding(frame: MarketFrame, feed: Feed, series: Series, grid: np.ndarray,
-             max_gap: int) -> None:
+def _funding(
+    frame: MarketFrame, feed: Feed, series: Series, grid: np.ndarray, max_gap: int
+) -> None:
     settle = np.flatnonzero(grid % FUNDING_PERIOD_NS == 0)
     if not len(settle):
         return
     rates = sample_on_grid(series, "funding_rate", grid[settle], max_gap, "previous")
     filled = filled_mask(series, grid[settle])
-    for i, rate, was_filled in zip(settle.tolist(), rates.tolist(), filled.tolist(),
-                                   strict=True):
+    for i, rate, was_filled in zip(settle.tolist(), rates.tolist(), filled.tolist(), strict=True):
         frame.funding.setdefault(i, {})[feed.key] = rate
         if was_filled:
             frame.filled.setdefault(i, []).append(feed.series)

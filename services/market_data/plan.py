@@ -45,7 +45,7 @@ def price_proxies(config: RunConfig) -> dict[str, str]:
     proxies: dict[str, str] = {}
     for feed in feeds_for(config):
         if feed.field == "perp":
-            venue, _, symbol = feed.key.split(":")
+            venue = feed.key.split(":")[0]
             if not feed.series.startswith(f"{venue}:"):
                 proxies[feed.key] = feed.series
     return proxies

@@ -61,8 +61,9 @@ class PositionMonitor(Actor):
                 self.barrier.mark(event.step, event.source)
                 return self._release()
             case OrderRejected():
-                result = OrderResult(order_id=event.order_id, status="rejected",
-                                     reason=event.reason)
+                result = OrderResult(
+                    order_id=event.order_id, status="rejected", reason=event.reason
+                )
                 return [self._snapshot(event.step, ORDER, result)]
             case OrdersDone():
                 return [self._snapshot(event.step, FINAL)]
@@ -96,8 +97,11 @@ class PositionMonitor(Actor):
         applied, found = self.ledger.apply(trigger)
         self.pending.append(applied)
         if found:
-            self.log.warning("reconciliation_differences", step=trigger.step,
-                             differences=[(d.key, d.ledger, d.venue) for d in found])
+            self.log.warning(
+                "reconciliation_differences",
+                step=trigger.step,
+                differences=[(d.key, d.ledger, d.venue) for d in found],
+            )
             self.found.extend(found)
 
     def _snapshot(self, step: int, phase: str, result: OrderResult | None = None) -> Out:

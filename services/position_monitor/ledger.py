@@ -52,9 +52,7 @@ class Ledger:
         else:
             self.positions[key] = value
 
-    def _reconcile(
-        self, refresh: PositionRefresh
-    ) -> tuple[PositionRefresh, list[Discrepancy]]:
+    def _reconcile(self, refresh: PositionRefresh) -> tuple[PositionRefresh, list[Discrepancy]]:
         deltas: list[PositionDelta] = []
         found: list[Discrepancy] = []
         for key, venue_amount in sorted(refresh.balances.items()):

@@ -34,29 +34,68 @@ class Recorder(Actor):
         super().__init__(ctx)
         self.counts: Counter[str] = Counter()
         self.equity: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "equity", "equity_usd", "pnl_total",
-                                  "step_pnl", "reconciliation_error", *COMPONENTS)
+            name: []
+            for name in (
+                "step",
+                "time",
+                "equity",
+                "equity_usd",
+                "pnl_total",
+                "step_pnl",
+                "reconciliation_error",
+                *COMPONENTS,
+            )
         }
         self.risk: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "worst_margin_ratio", "delta_ratio",
-                                  "required_action", "breaches")
+            name: []
+            for name in (
+                "step",
+                "time",
+                "worst_margin_ratio",
+                "delta_ratio",
+                "required_action",
+                "breaches",
+            )
         }
         self.margins: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "venue", "balance", "notional", "ratio",
-                                  "maintenance")
+            name: []
+            for name in ("step", "time", "venue", "balance", "notional", "ratio", "maintenance")
         }
         self.positions: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "key", "amount", "price", "value",
-                                  "value_usd")
+            name: [] for name in ("step", "time", "key", "amount", "price", "value", "value_usd")
         }
         self.trades: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "order_id", "action", "venue", "operation",
-                                  "instrument", "side", "quantity", "price", "reference_price",
-                                  "fees", "cause")
+            name: []
+            for name in (
+                "step",
+                "time",
+                "order_id",
+                "action",
+                "venue",
+                "operation",
+                "instrument",
+                "side",
+                "quantity",
+                "price",
+                "reference_price",
+                "fees",
+                "cause",
+            )
         }
         self.settlements: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "venue", "instrument", "kind", "size",
-                                  "mark", "reference", "rate", "amount")
+            name: []
+            for name in (
+                "step",
+                "time",
+                "venue",
+                "instrument",
+                "kind",
+                "size",
+                "mark",
+                "reference",
+                "rate",
+                "amount",
+            )
         }
         self.rejections: list[dict[str, Any]] = []
         self.liquidations: list[dict[str, Any]] = []
@@ -88,9 +127,15 @@ class Recorder(Actor):
             for trigger in event.applied:
                 self._trigger(trigger)
         elif topic == triggers.TOPIC and isinstance(event, OrderRejected):
-            self.rejections.append({"step": event.step, "time": event.ts,
-                                    "order_id": event.order_id, "venue": event.venue,
-                                    "reason": event.reason})
+            self.rejections.append(
+                {
+                    "step": event.step,
+                    "time": event.ts,
+                    "order_id": event.order_id,
+                    "venue": event.venue,
+                    "reason": event.reason,
+                }
+            )
         elif isinstance(event, RunFinished | RunStopped):
             self.finished = True
             self.stopped = event.reason if isinstance(event, RunStopped) else ""
@@ -99,10 +144,15 @@ class Recorder(Actor):
     def _pnl(self, e: PnLReport) -> None:
         self.last = e
         row = self.equity
-        for name, value in (("step", e.step), ("time", e.ts), ("equity", e.equity),
-                            ("equity_usd", e.equity_usd), ("pnl_total", e.pnl_total),
-                            ("step_pnl", e.step_pnl),
-                            ("reconciliation_error", e.reconciliation_error)):
+        for name, value in (
+            ("step", e.step),
+            ("time", e.ts),
+            ("equity", e.equity),
+            ("equity_usd", e.equity_usd),
+            ("pnl_total", e.pnl_total),
+            ("step_pnl", e.step_pnl),
+            ("reconciliation_error", e.reconciliation_error),
+        ):
             row[name].append(value)
         for name in COMPONENTS:
             row[name].append(e.attribution.get(name, 0.0))
@@ -110,48 +160,86 @@ class Recorder(Actor):
     def _exposure(self, e: ExposureReport) -> None:
         cols = self.positions
         for h in e.holdings:
-            for name, value in (("step", e.step), ("time", e.ts), ("key", h.key),
-                                ("amount", h.amount), ("price", h.price), ("value", h.value),
-                                ("value_usd", h.value_usd)):
+            for name, value in (
+                ("step", e.step),
+                ("time", e.ts),
+                ("key", h.key),
+                ("amount", h.amount),
+                ("price", h.price),
+                ("value", h.value),
+                ("value_usd", h.value_usd),
+            ):
                 cols[name].append(value)
 
     def _risk(self, e: RiskAssessment) -> None:
-        for name, value in (("step", e.step), ("time", e.ts),
-                            ("worst_margin_ratio", e.worst_margin_ratio),
-                            ("delta_ratio", e.delta_ratio),
-                            ("required_action", e.required_action),
-                            ("breaches", ",".join(f"{b.check}:{b.level}:{b.subject}"
-                                                  for b in e.breaches))):
+        for name, value in (
+            ("step", e.step),
+            ("time", e.ts),
+            ("worst_margin_ratio", e.worst_margin_ratio),
+            ("delta_ratio", e.delta_ratio),
+            ("required_action", e.required_action),
+            ("breaches", ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches)),
+        ):
             self.risk[name].append(value)
         for m in e.margins:
-            for name, value in (("step", e.step), ("time", e.ts), ("venue", m.venue),
-                                ("balance", m.balance), ("notional", m.notional),
-                                ("ratio", m.ratio), ("maintenance", m.maintenance)):
+            for name, value in (
+                ("step", e.step),
+                ("time", e.ts),
+                ("venue", m.venue),
+                ("balance", m.balance),
+                ("notional", m.notional),
+                ("ratio", m.ratio),
+                ("maintenance", m.maintenance),
+            ):
                 self.margins[name].append(value)
 
     def _trigger(self, t: Any) -> None:
         if isinstance(t, VenueExecution):
             fees = sum(c.amount for c in t.costs)
-            for name, value in (("step", t.step), ("time", t.ts), ("order_id", t.order_id),
-                                ("action", t.action), ("venue", t.venue),
-                                ("operation", t.operation), ("instrument", t.instrument),
-                                ("side", t.side), ("quantity", t.quantity),
-                                ("price", t.price), ("reference_price", t.reference_price),
-                                ("fees", fees), ("cause", t.cause)):
+            for name, value in (
+                ("step", t.step),
+                ("time", t.ts),
+                ("order_id", t.order_id),
+                ("action", t.action),
+                ("venue", t.venue),
+                ("operation", t.operation),
+                ("instrument", t.instrument),
+                ("side", t.side),
+                ("quantity", t.quantity),
+                ("price", t.price),
+                ("reference_price", t.reference_price),
+                ("fees", fees),
+                ("cause", t.cause),
+            ):
                 self.trades[name].append(value)
             if t.operation == "liquidation":
                 self._liquidation(t)
         elif isinstance(t, M2MSettlement):
-            for name, value in (("step", t.step), ("time", t.ts), ("venue", t.venue),
-                                ("instrument", t.instrument), ("kind", t.kind),
-                                ("size", t.size), ("mark", t.mark),
-                                ("reference", t.reference), ("rate", t.rate),
-                                ("amount", t.amount)):
+            for name, value in (
+                ("step", t.step),
+                ("time", t.ts),
+                ("venue", t.venue),
+                ("instrument", t.instrument),
+                ("kind", t.kind),
+                ("size", t.size),
+                ("mark", t.mark),
+                ("reference", t.reference),
+                ("rate", t.rate),
+                ("amount", t.amount),
+            ):
                 self.settlements[name].append(value)
 
     def _liquidation(self, t: VenueExecution) -> None:
         at = self.markets[t.step]
         loss = -sum(d.amount * self.valuer.unit_price(d.key, at) for d in t.deltas)
-        self.liquidations.append({"step": t.step, "time": t.ts, "venue": t.venue,
-                                  "instrument": t.instrument, "price": t.price,
-                                  "quantity": t.quantity, "loss": loss})
+        self.liquidations.append(
+            {
+                "step": t.step,
+                "time": t.ts,
+                "venue": t.venue,
+                "instrument": t.instrument,
+                "price": t.price,
+                "quantity": t.quantity,
+                "loss": loss,
+            }
+        )

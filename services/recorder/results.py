@@ -69,9 +69,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "attribution_sum": math.fsum(attribution.values()),
         "reconciliation_error": abs(last.pnl_total - math.fsum(attribution.values())),
         "max_step_reconciliation_error": max(rec.equity["reconciliation_error"], default=0.0),
-        "liquidations": [
-            {**liq, "time": iso(liq["time"])} for liq in rec.liquidations
-        ],
+        "liquidations": [{**liq, "time": iso(liq["time"])} for liq in rec.liquidations],
         "rejected_orders": len(rec.rejections),
         "trades": len(rec.trades["step"]),
         "max_drawdown": drawdown,

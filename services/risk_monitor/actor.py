@@ -50,8 +50,10 @@ class RiskMonitor(Actor):
             breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
             breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
         levels = {b.level for b in breaches}
-        action = REDUCE if levels & {REDUCE, "liquidation"} else (
-            REBALANCE if REBALANCE in levels else NONE
+        action = (
+            REDUCE
+            if levels & {REDUCE, "liquidation"}
+            else (REBALANCE if REBALANCE in levels else NONE)
         )
         assessment = self.make(
             RiskAssessment,

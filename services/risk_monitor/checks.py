@@ -23,16 +23,24 @@ def venue_margins(
             balance[venue] = balance.get(venue, 0.0) + h.amount
         elif kind == "Perp":
             notional[venue] = notional.get(venue, 0.0) + h.notional
-            maintenance[venue] = maintenance.get(venue, 0.0) + tables[venue][
-                symbol
-            ].maintenance(h.notional)
+            maintenance[venue] = maintenance.get(venue, 0.0) + tables[venue][symbol].maintenance(
+                h.notional
+            )
     out = []
     for venue in sorted(set(balance) | set(notional)):
         n = notional.get(venue, 0.0)
         b = balance.get(venue, 0.0)
         mm = maintenance.get(venue, 0.0)
-        out.append(VenueMargin(venue=venue, balance=b, notional=n, ratio=b / n if n else 0.0,
-                               maintenance=mm, initial=2.0 * mm))
+        out.append(
+            VenueMargin(
+                venue=venue,
+                balance=b,
+                notional=n,
+                ratio=b / n if n else 0.0,
+                maintenance=mm,
+                initial=2.0 * mm,
+            )
+        )
     return out
 
 
@@ -43,14 +51,31 @@ def margin_breaches(margins: list[VenueMargin], warn: float, reduce: float) -> l
         if not m.notional:
             continue
         if m.balance < m.maintenance:
-            out.append(Breach(check="cex_margin", level="liquidation", subject=m.venue,
-                              value=m.ratio, threshold=m.maintenance / m.notional))
+            out.append(
+                Breach(
+                    check="cex_margin",
+                    level="liquidation",
+                    subject=m.venue,
+                    value=m.ratio,
+                    threshold=m.maintenance / m.notional,
+                )
+            )
         if m.ratio < reduce:
-            out.append(Breach(check="cex_margin", level=REDUCE, subject=m.venue,
-                              value=m.ratio, threshold=reduce))
+            out.append(
+                Breach(
+                    check="cex_margin",
+                    level=REDUCE,
+                    subject=m.venue,
+                    value=m.ratio,
+                    threshold=reduce,
+                )
+            )
         if m.ratio < warn:
-            out.append(Breach(check="cex_margin", level="warn", subject=m.venue,
-                              value=m.ratio, threshold=warn))
+            out.append(
+                Breach(
+                    check="cex_margin", level="warn", subject=m.venue, value=m.ratio, threshold=warn
+                )
+            )
     return out
 
 
@@ -63,9 +88,13 @@ def delta_breaches(ratio: float, report_at: float, rebalance_at: float) -> list[
     """Delta drift: > report_at -> report, > rebalance_at -> rebalance."""
     out: list[Breach] = []
     if ratio > report_at:
-        out.append(Breach(check="delta", level="report", subject="net", value=ratio,
-                          threshold=report_at))
+        out.append(
+            Breach(check="delta", level="report", subject="net", value=ratio, threshold=report_at)
+        )
     if ratio > rebalance_at:
-        out.append(Breach(check="delta", level=REBALANCE, subject="net", value=ratio,
-                          threshold=rebalance_at))
+        out.append(
+            Breach(
+                check="delta", level=REBALANCE, subject="net", value=ratio, threshold=rebalance_at
+            )
+        )
     return out

@@ -28,7 +28,7 @@ class Bus(Protocol):
         """Publish one event from outside any actor (the launcher)."""
         ...
 
-    async def run_until(self, done: "Done") -> None:
+    async def run_until(self, done: Done) -> None:
         """Deliver events until `done()` is true."""
         ...
 

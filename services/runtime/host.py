@@ -126,8 +126,9 @@ class ActorHost:
             while len(self.finished) > KEEP_FINISHED:
                 del self.finished[next(iter(self.finished))]
             if box.parked:
-                self.log.warning("run_ended_with_parked_events", run_id=event.run_id,
-                                 parked=len(box.parked))
+                self.log.warning(
+                    "run_ended_with_parked_events", run_id=event.run_id, parked=len(box.parked)
+                )
             if box.actor.topics and CONTROL in box.actor.topics:
                 return box.actor.on_event(CONTROL, event)
         return []

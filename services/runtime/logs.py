@@ -18,9 +18,7 @@ def configure_logging(level: str = "info", json: bool = True, stream: Any = None
         stream: where to write; stderr by default so stdout stays for results.
     """
     renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if json
-        else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[

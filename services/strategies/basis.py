@@ -58,11 +58,10 @@ class BasisStrategy:
     def _target_spot(self, book: Book) -> float:
         return self.p.spot_allocation * book.equity / self._price(book)
 
-    def _unit_cost(self, book: Book) -> float:
-        """Cost of buying one USDT of spot, beyond the USDT itself (slippage, then fee)."""
+    def _unit_cost(self, notional: float) -> float:
+        """Cost of buying one USDT of spot in a trade of `notional`, beyond the USDT itself."""
         if not self.p.costs:
             return 0.0
-        notional = self.p.spot_allocation * book.equity
         slip = slippage_bps(self.spot_cfg.slippage_buckets, notional) / 10_000.0
         return (1.0 + slip) * (1.0 + self.spot_cfg.spot_taker_fee) - 1.0
 
@@ -81,20 +80,29 @@ class BasisStrategy:
         excess = book.amount(self.spot_key) - self._target_spot(book)
         if excess * self._price(book) < MIN_NOTIONAL:
             return None
-        return OrderSpec(SpotOrder, self.p.spot_venue,
-                         {"symbol": self.symbol, "side": "sell", "quantity": excess})
+        return OrderSpec(
+            SpotOrder,
+            self.p.spot_venue,
+            {"symbol": self.symbol, "side": "sell", "quantity": excess},
+        )
 
     def _spot_need(self, book: Book) -> float:
-        missing = self._target_spot(book) - book.amount(self.spot_key)
-        return max(missing, 0.0) * self._price(book) * (1.0 + self._unit_cost(book))
+        notional = max(self._target_spot(book) - book.amount(self.spot_key), 0.0) * self._price(
+            book
+        )
+        return notional * (1.0 + self._unit_cost(notional))
 
     def _margin_out(self, venue: str) -> Intent:
         def intent(book: Book) -> OrderSpec | None:
             excess = book.amount(cash(venue, "USDT")) - self._margin_target(book, venue)
             if excess < MIN_NOTIONAL:
                 return None
-            return OrderSpec(TransferOrder, venue, {"asset": "USDT", "from_account": venue,
-                                                    "to_account": WALLET, "amount": excess})
+            return OrderSpec(
+                TransferOrder,
+                venue,
+                {"asset": "USDT", "from_account": venue, "to_account": WALLET, "amount": excess},
+            )
+
         return intent
 
     def _margin_in(self, venue: str) -> Intent:
@@ -104,19 +112,28 @@ class BasisStrategy:
             amount = min(deficit, spare)
             if amount < MIN_NOTIONAL:
                 return None
-            return OrderSpec(TransferOrder, venue, {"asset": "USDT", "from_account": WALLET,
-                                                    "to_account": venue, "amount": amount})
+            return OrderSpec(
+                TransferOrder,
+                venue,
+                {"asset": "USDT", "from_account": WALLET, "to_account": venue, "amount": amount},
+            )
+
         return intent
 
     def _buy_spot(self, book: Book) -> OrderSpec | None:
         price = self._price(book)
         missing = self._target_spot(book) - book.amount(self.spot_key)
-        affordable = book.amount(cash(WALLET, "USDT")) / (price * (1.0 + self._unit_cost(book)))
-        quantity = min(missing, affordable * (1.0 - 1e-6))
+        # Sized with the slippage bucket of the whole wallet: never below the trade's own.
+        wallet = book.amount(cash(WALLET, "USDT"))
+        affordable = wallet / (price * (1.0 + self._unit_cost(wallet)))
+        quantity = min(missing, affordable)
         if quantity * price < MIN_NOTIONAL:
             return None
-        return OrderSpec(SpotOrder, self.p.spot_venue,
-                         {"symbol": self.symbol, "side": "buy", "quantity": quantity})
+        return OrderSpec(
+            SpotOrder,
+            self.p.spot_venue,
+            {"symbol": self.symbol, "side": "buy", "quantity": quantity},
+        )
 
     def _resize_short(self, venue: str) -> Intent:
         def intent(book: Book) -> OrderSpec | None:
@@ -125,6 +142,8 @@ class BasisStrategy:
             if abs(change) * self._price(book) < MIN_NOTIONAL:
                 return None
             side = "buy" if change > 0 else "sell"
-            return OrderSpec(PerpOrder, venue,
-                             {"symbol": self.symbol, "side": side, "quantity": abs(change)})
+            return OrderSpec(
+                PerpOrder, venue, {"symbol": self.symbol, "side": side, "quantity": abs(change)}
+            )
+
         return intent

@@ -35,7 +35,8 @@ class LendingStrategy:
             amount = book.amount(cash(WALLET, asset))
             if amount <= MIN_SUPPLY:
                 return None
-            return OrderSpec(LendingOrder, AAVE,
-                             {"operation": "supply", "asset": asset, "amount": amount})
+            return OrderSpec(
+                LendingOrder, AAVE, {"operation": "supply", "asset": asset, "amount": amount}
+            )
 
         return Plan(action, [supply])

@@ -75,8 +75,9 @@ class StrategyManager(Actor):
             self.intents = list(plan.intents) if plan else []
             self.action = plan.action if plan else ""
             if plan:
-                self.log.info("plan", step=event.step, action=plan.action,
-                              required=event.required_action)
+                self.log.info(
+                    "plan", step=event.step, action=plan.action, required=event.required_action
+                )
         return [self._next(event.step, event.version, book)]
 
     def _next(self, step: int, version: int, book: Book) -> Out:

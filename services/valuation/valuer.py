@@ -66,8 +66,9 @@ class Valuer:
         if kind == "BaseToken":
             return Rule(kind, symbol, "", 1.0, SPOT_PRICE, "")
         if kind == "Perp":
-            return Rule(kind, symbol.removesuffix("USDT"), "", 0.0, SPOT_PRICE,
-                        f"{venue}:perp:{symbol}")
+            return Rule(
+                kind, symbol.removesuffix("USDT"), "", 0.0, SPOT_PRICE, f"{venue}:perp:{symbol}"
+            )
         if kind == "aToken":
             asset = symbol.removeprefix("a")
             return Rule(kind, asset, f"aave:{asset}:liquidity_index", 1.0, LENDING_INTEREST, "")

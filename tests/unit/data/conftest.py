@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-# Make the repository root importable when pytest is run as `.venv/bin/pytest` (no
-# `pythonpath` in pyproject and no editable install); a no-op once either exists.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from services.data.load import clear_cache  # noqa: E402
-from services.data.sample import generate_sample  # noqa: E402
+from services.data.load import clear_cache
+from services.data.sample import generate_sample
 
 WriteFile = Callable[[str, str], Path]
 

@@ -13,7 +13,9 @@ from services.data.load import load_series, require_usable
 from services.data.times import HOUR_NS, parse_when
 from services.errors import DataError
 
-FUNDING = "market_data/derivatives/funding_rates/okx_BTCUSDT_funding_rates_2024-01-01_2024-01-02.csv"
+FUNDING = (
+    "market_data/derivatives/funding_rates/okx_BTCUSDT_funding_rates_2024-01-01_2024-01-02.csv"
+)
 SPOT = "market_data/spot_prices/btc_usd/binance_BTCUSDT_1h_2024-01-01_2024-01-02.csv"
 AAVE = "protocol_data/aave/rates/aave_v3_aave-v3-ethereum_USDT_rates_2024-01-01_2024-01-04.csv"
 ORACLE = "protocol_data/aave/oracle/weETH_ETH_oracle_2024-01-01_2024-01-02.csv"
@@ -172,10 +174,11 @@ def test_funding_in_percent_is_a_units_defect(write, data_dir: Path) -> None:
 
 
 def test_aave_index_in_rays_is_a_units_defect(write, data_dir: Path) -> None:
-    head = "targetDate,liquidityIndex,variableBorrowIndex,currentLiquidityRate,currentVariableBorrowRate"
-    rows = [head] + [
-        f"2024-01-0{d}T00:00:00Z,{1.03e27 + d},1.05,0.05,0.07" for d in (1, 2, 3, 4)
-    ]
+    head = (
+        "targetDate,liquidityIndex,variableBorrowIndex,"
+        "currentLiquidityRate,currentVariableBorrowRate"
+    )
+    rows = [head] + [f"2024-01-0{d}T00:00:00Z,{1.03e27 + d},1.05,0.05,0.07" for d in (1, 2, 3, 4)]
     write(AAVE, "\n".join(rows))
     s = load_series(data_dir, "aave:rates:USDT")
     units = [d for d in s.defects if d.kind == "units"]
@@ -214,7 +217,7 @@ def test_non_positive_and_nan_prices_are_dropped_and_counted(write, data_dir: Pa
     impossible = {d.detail: d.count for d in s.defects if d.kind == "impossible"}
     assert impossible == {
         "2 rows where close is empty or NaN (dropped)": 2,
-        "1 rows where close <= 0 (dropped)": 1,
+        "1 row where close <= 0 (dropped)": 1,
     }
     # The dropped rows leave a gap, which is reported too.
     assert [d.count for d in s.defects if d.kind == "gap"] == [3]
@@ -342,3 +345,16 @@ def test_cache_reuses_arrays_until_the_file_changes(write, data_dir: Path) -> No
     c = load_series(data_dir, "binance:spot:BTCUSDT")
     assert c.rows == 3
     assert c.columns["close"][0] == 200.0
+
+
+def test_hourly_straight_lines_are_reported_as_interpolated(write, data_dir: Path) -> None:
+    rows = ["timestamp,oracle_price_eth,asset,source,quote_currency"]
+    for h in range(24 * 4):
+        day, hour = divmod(h, 24)
+        value = 1.04 + 0.001 * day + 0.00001 * (day % 2 + 1) * hour  # linear within each day
+        rows.append(f"2024-01-0{day + 1} {hour:02d}:00:00+00:00,{value:.10f},weETH,x,ETH")
+    write(ORACLE.replace("2024-01-02", "2024-01-05"), "\n".join(rows))
+    s = load_series(data_dir, "oracle:weETH/ETH")
+    (d,) = [d for d in s.defects if d.kind == "interpolated"]
+    assert "straight lines" in d.detail
+    assert s.usable

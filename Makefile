@@ -1,0 +1,70 @@
+# Carry: make help lists the targets.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= $(CARRY_DATA)
+MODE ?= btc_basis
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-unit test-integration test-kafka lint typecheck format check \
+        bench bench-kafka data-check kafka-fetch kafka-start kafka-stop clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(BIN)/carry: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/carry ## create .venv and install Carry with its dev tools
+
+run: setup ## run a backtest of MODE (default btc_basis) on $$CARRY_DATA or the synthetic sample
+	$(BIN)/carry backtest --mode $(MODE) $(if $(DATA),--data $(DATA))
+
+test: setup ## run every test tier (unit, real-data integration, Kafka)
+	$(BIN)/pytest
+
+test-unit: setup ## unit tests only (no data folder, no broker)
+	$(BIN)/pytest tests/unit tests/schemas
+
+test-integration: setup ## real-data tests (needs CARRY_DATA)
+	$(BIN)/pytest tests/integration
+
+test-kafka: setup ## Kafka tests against the real broker from deploy/kafka
+	$(BIN)/pytest tests/kafka
+
+lint: setup ## ruff
+	$(BIN)/ruff check schemas services tests bench
+	$(BIN)/ruff format --check schemas services tests bench
+
+format: setup ## ruff format and autofix
+	$(BIN)/ruff format schemas services tests bench
+	$(BIN)/ruff check --fix schemas services tests bench
+
+typecheck: setup ## mypy --strict on schemas and services
+	$(BIN)/mypy
+
+check: lint typecheck test ## lint, typecheck and test
+
+bench: setup ## full-window backtests of every mode on CARRY_DATA, bus and codec ceilings
+	$(BIN)/python -m bench.run_all $(if $(DATA),--data $(DATA))
+
+bench-kafka: setup kafka-fetch ## KafkaBus throughput and one month of btc_basis over Kafka
+	$(BIN)/python -m bench.kafka_bench $(if $(DATA),--data $(DATA))
+
+data-check: setup ## report every defect of the data folder DATA
+	$(BIN)/carry data check $(DATA)
+
+kafka-fetch: ## fetch the pinned Kafka jars from Maven Central into .kafka/
+	deploy/kafka/kafka.sh fetch
+
+kafka-start: kafka-fetch ## start the single-node Kafka broker on 127.0.0.1:19092
+	deploy/kafka/kafka.sh start
+
+kafka-stop: ## stop the broker
+	deploy/kafka/kafka.sh stop
+
+clean: ## remove caches and results (keeps .venv and .kafka)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis results

@@ -1,0 +1,169 @@
+"""Full runs on the real market data, checked against the raw files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.cex_venue.margin import TierTable
+from services.cli.main import main
+from services.config.venues import load_venues
+from tests.integration.rawfiles import column, ohlc, when
+
+pytestmark = pytest.mark.realdata
+PERPS = "market_data/derivatives/futures_ohlcv"
+FUNDING = "market_data/derivatives/funding_rates"
+SPOT = "market_data/spot_prices"
+
+
+def _run(data: Path, out: Path, mode: str, *sets: str) -> dict:
+    args = ["backtest", "--mode", mode, "--data", str(data), "--out", str(out), "--quiet"]
+    for s in sets:
+        args += ["--set", s]
+    assert main(args) == 0
+    return json.loads((out / "summary.json").read_text())
+
+
+@pytest.mark.parametrize("mode", ["pure_lending_usdt", "btc_basis", "eth_basis"])
+def test_mode_full_default_window_reconciles_and_is_never_liquidated(
+    real_data_dir: Path, tmp_path: Path, mode: str
+) -> None:
+    s = _run(real_data_dir, tmp_path / mode, mode)
+    assert s["data_source"] == f"real: {real_data_dir.resolve()}"
+    assert s["liquidations"] == []
+    assert s["reconciliation_error"] < 1e-6
+    assert s["max_step_reconciliation_error"] < 1e-6
+    assert 0.0 < s["apy"] < 0.25
+    if mode == "pure_lending_usdt":
+        assert s["steps"] == 14_616
+        assert s["attribution"]["lending_interest"] == pytest.approx(s["pnl_total"], rel=1e-9)
+    else:
+        assert s["attribution"]["funding"] > 0
+        assert s["worst_margin_ratio"] > 0.15
+        assert s["price_proxies"] == {
+            "okx:perp:" + s["params"]["asset"] + "USDT": "binance:perp:"
+            + s["params"]["asset"]
+            + "USDT"
+        }
+
+
+@pytest.mark.parametrize("asset", ["BTC", "ETH"])
+def test_basis_with_rebalancing_survives_2024_25_on_binance_and_bybit(
+    real_data_dir: Path, tmp_path: Path, asset: str
+) -> None:
+    mode = f"{asset.lower()}_basis"
+    s = _run(
+        real_data_dir,
+        tmp_path / mode,
+        mode,
+        "start=2024-01-01",
+        "end=2025-09-01",
+        "hedge_allocation={binance=0.5,bybit=0.5}",
+    )
+    assert s["steps"] == 14_616
+    assert s["liquidations"] == []
+    assert s["worst_margin_ratio"] > 0.15
+    assert s["attribution"]["funding"] > 0
+
+
+def _static_short(
+    data: Path,
+    asset: str,
+    start: str,
+    end: str,
+    spot_allocation: float,
+    capital: float,
+    spot_file: str,
+) -> tuple[float, int | None, float]:
+    """Funding received and the liquidation hour of a static Binance short, from raw files."""
+    close, high = ohlc(data, f"{PERPS}/binance_{asset}USDT_perp_1h_*.csv")
+    spot = column(data, spot_file, "timestamp", "close")
+    rates = column(
+        data,
+        f"{FUNDING}/binance_{asset}USDT_funding_rates_*.csv",
+        "funding_timestamp",
+        "funding_rate",
+    )
+    table = TierTable(load_venues()["binance"].maintenance_tiers[f"{asset}USDT"])
+    t0, t1 = when(start), when(end)
+    size = spot_allocation * capital / spot[t0]
+    balance = capital - size * spot[t0]
+    received, last = 0.0, close[t0]
+    for t in range(t0 + 3600, t1, 3600):
+        mark = close.get(t, last)
+        worst = max(high.get(t, mark), mark)
+        # The venue checks the hour's high against the balance closed at the previous hour.
+        if balance - size * (worst - last) < table.maintenance(size * worst):
+            return received, t, balance
+        if t % (8 * 3600) == 0 and t in rates:
+            payment = size * mark * rates[t]
+            received += payment
+            balance += payment
+        balance -= size * (mark - last)
+        last = mark
+    return received, None, balance
+
+
+@pytest.mark.parametrize(
+    ("asset", "spot_file"),
+    [
+        ("BTC", f"{SPOT}/btc_usd/binance_BTCUSDT_1h_*.csv"),
+        ("ETH", f"{SPOT}/eth_usd/bybit_ETHUSDT_spot_1h_*.csv"),
+    ],
+)
+def test_static_single_venue_funding_equals_direct_computation(
+    real_data_dir: Path, tmp_path: Path, asset: str, spot_file: str
+) -> None:
+    mode = f"{asset.lower()}_basis"
+    sets = [
+        "start=2024-09-01",
+        "end=2025-09-01",
+        "hedge_allocation={binance=1.0}",
+        "rebalance=false",
+        "costs=false",
+        "spot_allocation=0.3",
+    ]
+    s = _run(real_data_dir, tmp_path / mode, mode, *sets)
+    expected, liquidated, _ = _static_short(
+        real_data_dir, asset, "2024-09-01", "2025-09-01", 0.3, 100_000.0, spot_file
+    )
+    assert liquidated is None
+    assert s["liquidations"] == []
+    assert s["attribution"]["funding"] == pytest.approx(expected, rel=1e-9)
+    assert s["attribution"]["trading_fees"] == 0.0
+    assert s["attribution"]["slippage"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("asset", "spot_file"),
+    [
+        ("BTC", f"{SPOT}/btc_usd/binance_BTCUSDT_1h_*.csv"),
+        ("ETH", f"{SPOT}/eth_usd/bybit_ETHUSDT_spot_1h_*.csv"),
+    ],
+)
+def test_static_basis_without_rebalancing_is_liquidated_when_the_venue_would(
+    real_data_dir: Path, tmp_path: Path, asset: str, spot_file: str
+) -> None:
+    mode = f"{asset.lower()}_basis"
+    sets = [
+        "start=2024-01-01",
+        "end=2024-07-01",
+        "hedge_allocation={binance=1.0}",
+        "rebalance=false",
+        "costs=false",
+    ]
+    s = _run(real_data_dir, tmp_path / mode, mode, *sets)
+    _, liquidated, balance = _static_short(
+        real_data_dir, asset, "2024-01-01", "2024-07-01", 0.6667, 100_000.0, spot_file
+    )
+    assert liquidated is not None
+    (liq,) = s["liquidations"]
+    assert liq["venue"] == "binance"
+    assert when(liq["time"][:10]) <= liquidated < when(liq["time"][:10]) + 86_400
+    assert liq["time"] == __import__("datetime").datetime.fromtimestamp(
+        liquidated, tz=__import__("datetime").UTC
+    ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert 0 < liq["loss"] < balance
+    assert s["attribution"]["liquidation_loss"] == pytest.approx(-liq["loss"], rel=1e-9)

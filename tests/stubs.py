@@ -1,0 +1,98 @@
+"""Builders for tests: run configs on the sample data, contexts, events, a bus harness."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from schemas.base import Event
+from schemas.market import MarketSnapshot
+from services.config.run import DataSpec, RunConfig, build_run_config
+from services.data.dataset import SAMPLE_END, SAMPLE_START, DataSource
+from services.launcher.run import run_started
+from services.registry import host
+from services.runtime.actor import ActorContext
+from services.runtime.clock import StepClock
+from services.runtime.host import ActorHost
+from services.runtime.memory import MemoryBus
+
+
+@cache
+def sample_data() -> DataSpec:
+    """The synthetic sample (generated once per machine, cached in the temp folder)."""
+    source = DataSource.resolve(None)
+    return DataSpec(
+        path=str(source.path), synthetic=True, description=str(source.describe()["data_source"])
+    )
+
+
+def real_data(path: Path) -> DataSpec:
+    """A real data folder."""
+    return DataSpec(path=str(path), synthetic=False, description=f"real: {path}")
+
+
+def run_config(
+    mode: str = "btc_basis",
+    overrides: list[str] | None = None,
+    data: DataSpec | None = None,
+    run_id: str | None = None,
+) -> RunConfig:
+    """A resolved run on the sample data (its window unless overridden)."""
+    data = data or sample_data()
+    window = (SAMPLE_START, SAMPLE_END) if data.synthetic else None
+    return build_run_config(mode, data, overrides or [], run_id, window)
+
+
+def context(config: RunConfig, kind: str = "test") -> ActorContext:
+    """An actor context with a simulated clock."""
+    return ActorContext(
+        run_id=config.run_id,
+        config=config,
+        clock=StepClock(config.start_ns, config.step_ns, config.steps),
+        log=structlog.get_logger().bind(actor=kind),
+    )
+
+
+def envelope(step: int = 0, source: str = "test", n: int = 0, ts: int = 0) -> dict[str, Any]:
+    """Envelope fields for a hand-built event."""
+    return {
+        "run_id": "r",
+        "step": step,
+        "ts": ts,
+        "source": source,
+        "event_id": f"{source}/{step}/{n}",
+    }
+
+
+def market(step: int = 0, **fields: Any) -> MarketSnapshot:
+    """A market snapshot with the given fields."""
+    fields.setdefault("prices", {})
+    return MarketSnapshot(**envelope(step, "market_data"), **fields)
+
+
+class Tap(ActorHost):
+    """A host that records every event of the given topics."""
+
+    def __init__(self, topics: tuple[str, ...]) -> None:
+        super().__init__("tap", topics, lambda ctx: None)  # type: ignore[arg-type,return-value]
+        self.seen: defaultdict[str, list[Event]] = defaultdict(list)
+
+    def deliver(self, topic: str, event: Event) -> list[Any]:
+        self.seen[topic].append(event)
+        return []
+
+
+async def run_actors(config: RunConfig, kinds: list[str], taps: tuple[str, ...]) -> Tap:
+    """Run `kinds` on a MemoryBus for `config` until nothing is left; return a tap."""
+    bus = MemoryBus()
+    for kind in kinds:
+        bus.attach(host(kind))
+    tap = Tap(taps)
+    bus.attach(tap)
+    await bus.publish("carry.control", run_started(config))
+    bus.drain()
+    return tap

@@ -1,0 +1,56 @@
+"""MemoryBus: deterministic FIFO delivery, bounded queue, clock-driven run."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.base import Event
+from schemas.clock import Tick
+from services.errors import InvariantError
+from services.runtime.actor import Actor, Out
+from services.runtime.host import ActorHost, Mailbox
+from services.runtime.memory import MemoryBus
+from tests.stubs import envelope, run_config
+
+RUN = run_config()
+
+
+class _Echo(Actor):
+    """Forwards every event on `src` to `dst` `fanout` times."""
+
+    name = "echo"
+
+    def __init__(self, ctx, src: str, dst: str, fanout: int, log: list[str]) -> None:
+        super().__init__(ctx)
+        self.topics = (src,)  # type: ignore[misc]
+        self.src, self.dst, self.fanout, self.trace = src, dst, fanout, log
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        self.trace.append(f"{self.src}->{self.dst}:{event.step}")
+        return [(self.dst, self.make(Tick, event.step)) for _ in range(self.fanout)]
+
+
+def _host(kind: str, src: str, dst: str, fanout: int, trace: list[str]) -> ActorHost:
+    host = ActorHost(kind, (src,), lambda ctx: _Echo(ctx, src, dst, fanout, trace))
+    host.boxes[RUN.run_id] = Mailbox(host.factory(host.context(RUN)), dedup=False)
+    return host
+
+
+async def test_memory_bus_delivers_breadth_first_in_attachment_order() -> None:
+    trace: list[str] = []
+    bus = MemoryBus()
+    bus.attach(_host("h1", "a", "b", 2, trace))
+    bus.attach(_host("h2", "a", "c", 1, trace))
+    bus.attach(_host("h3", "b", "d", 1, trace))
+    await bus.publish("a", Tick(**{**envelope(0, "src"), "run_id": RUN.run_id}))
+    assert bus.drain() == 6
+    assert trace == ["a->b:0", "a->c:0", "b->d:0", "b->d:0"]
+
+
+async def test_memory_bus_runaway_loop_is_an_invariant_error() -> None:
+    trace: list[str] = []
+    bus = MemoryBus(max_pending=50)
+    bus.attach(_host("loop", "a", "a", 2, trace))
+    await bus.publish("a", Tick(**{**envelope(0, "src"), "run_id": RUN.run_id}))
+    with pytest.raises(InvariantError, match="exceeded 50"):
+        bus.drain()
