@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 from services.config.params import BasisParams, LendingParams
@@ -20,8 +21,9 @@ class Key(NamedTuple):
     symbol: str
 
 
+@cache
 def parse_key(key: str) -> Key:
-    """Split `venue:position_type:symbol`; raise `ValueError` on anything else."""
+    """Split `venue:position_type:symbol`; raise `ValueError` on anything else (cached)."""
     parts = key.split(":")
     if len(parts) != 3 or parts[1] not in TYPES or not parts[0] or not parts[2]:
         raise ValueError(f"not a position key: {key!r} (want venue:type:symbol, type in {TYPES})")
