@@ -50,6 +50,7 @@ class ExposureReport(Event, frozen=True, kw_only=True, tag="exposure_report"):
         gross: share-class gross exposure of the risky legs (spot, LST, perps notional).
         net_delta_value: share-class value of the net delta (`sum(delta * asset price)`).
         asset_prices: share-class price of each asset the run values.
+        gas_gwei: the step's gas price (strategies size gas-sensitive actions with it).
     """
 
     phase: str
@@ -62,6 +63,7 @@ class ExposureReport(Event, frozen=True, kw_only=True, tag="exposure_report"):
     gross: float
     net_delta_value: float = 0.0
     asset_prices: dict[str, float] = msgspec.field(default_factory=dict)
+    gas_gwei: float = 0.0
 
 
 ExposureEvent = ExposureReport

@@ -27,6 +27,9 @@ class MarketSnapshot(Event, frozen=True, kw_only=True, tag="market_snapshot"):
         oracle: oracle prices, `USDT/USD`, `WETH/USD`, `weETH/ETH`, ...
         filled: names of series whose value at this step was carried from an earlier
             observation (within the configured staleness limit).
+        pegs: market price of each LST in ETH (`weETH/ETH`), where the data has it;
+            exits by market sale pay its discount to the protocol rate.
+        gas_gwei: Ethereum gas price this hour, gwei.
     """
 
     prices: dict[str, float]
@@ -36,6 +39,8 @@ class MarketSnapshot(Event, frozen=True, kw_only=True, tag="market_snapshot"):
     indices: dict[str, float] = msgspec.field(default_factory=dict)
     oracle: dict[str, float] = msgspec.field(default_factory=dict)
     filled: list[str] = msgspec.field(default_factory=list)
+    pegs: dict[str, float] = msgspec.field(default_factory=dict)
+    gas_gwei: float = 0.0
 
 
 MarketEvent = MarketSnapshot

@@ -66,12 +66,70 @@ class LendingOrder(OrderBase, frozen=True, kw_only=True, tag="lending_order"):
     amount: float
 
 
+class StakeOrder(OrderBase, frozen=True, kw_only=True, tag="stake_order"):
+    """A liquid-staking operation on `venue` (`etherfi`, `lido`).
+
+    Attributes:
+        operation: `stake` (ETH -> LST at the protocol rate), `unstake` (EtherFi: LST ->
+            a withdrawal claimable after the queue) or `claim` (collect matured ETH).
+        lst: `weETH` or `wstETH`.
+        amount: ETH to stake, or LST to unstake (0 for claim).
+    """
+
+    operation: str
+    lst: str
+    amount: float
+
+
+class SwapOrder(OrderBase, frozen=True, kw_only=True, tag="swap_order"):
+    """A DEX market sale of `amount` `sell` for `buy`, paying the pair's cost bucket and gas."""
+
+    sell: str
+    buy: str
+    amount: float
+
+
+class FlashLoopOrder(OrderBase, frozen=True, kw_only=True, tag="flash_loop_order"):
+    """An atomic leverage loop on Aave, one gas charge.
+
+    `enter`: flash-borrow WETH, stake `amount` ETH of new equity plus the loan into
+    `lst`, supply it, borrow WETH to repay the flash loan: the account ends at
+    `target_ltv` (`amount` may be 0 to lever up an existing loop).
+    `delever`: flash-borrow WETH, repay debt, withdraw and sell just enough collateral at
+    market to repay the flash loan: the account ends at `target_ltv` (0 repays all debt).
+    `exit`: unwind the fraction `amount` of both collateral and debt, selling that
+    collateral at market; what is left after the debt goes to the wallet as ETH.
+
+    Attributes:
+        direction: `enter`, `delever` or `exit`.
+        lst: `weETH` or `wstETH`.
+        amount: ETH equity added (enter) or fraction unwound (exit).
+        target_ltv: loan-to-value the account ends at (enter, delever).
+    """
+
+    direction: str
+    lst: str
+    amount: float
+    target_ltv: float = 0.0
+
+
 class OrdersDone(Event, frozen=True, kw_only=True, tag="orders_done"):
     """The strategy has no more orders this step; `based_on` is the last version it saw."""
 
     based_on: int
 
 
-Order = SpotOrder | PerpOrder | TransferOrder | LendingOrder
-OrderTopicEvent = SpotOrder | PerpOrder | TransferOrder | LendingOrder | OrdersDone
+Order = (
+    SpotOrder | PerpOrder | TransferOrder | LendingOrder | StakeOrder | SwapOrder | FlashLoopOrder
+)
+OrderTopicEvent = (
+    SpotOrder
+    | PerpOrder
+    | TransferOrder
+    | LendingOrder
+    | StakeOrder
+    | SwapOrder
+    | FlashLoopOrder
+    | OrdersDone
+)
 codec: Codec[OrderTopicEvent] = Codec(OrderTopicEvent)

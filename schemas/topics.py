@@ -32,3 +32,7 @@ ALL_TOPICS: tuple[str, ...] = (
     RISK,
     PNL,
 )
+
+DEADLETTER = "carry.deadletter"
+"""Transport only (not an event topic): records a consumer could not decode, set aside
+raw with headers naming their origin topic, partition and offset."""

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from services.aave_venue.actor import AaveVenue
 from services.cex_venue.actor import CexVenue
 from services.clock.actor import ClockActor
-from services.config.params import BasisParams, LendingParams
+from services.config.params import (
+    BasisParams,
+    EthLendingParams,
+    HedgedParams,
+    LendingParams,
+    LeveragedParams,
+    StakingParams,
+)
+from services.dex_venue.actor import DexVenue
 from services.errors import ConfigError
 from services.exposure_monitor.actor import ExposureMonitor
 from services.funding_settler.actor import FundingSettler
@@ -15,12 +23,17 @@ from services.market_data.actor import MarketData
 from services.pnl_monitor.actor import PnLMonitor
 from services.position_monitor.actor import PositionMonitor
 from services.recorder.actor import Recorder
+from services.reward_emitter.actor import RewardEmitter
 from services.risk_monitor.actor import RiskMonitor
 from services.runtime.actor import Actor, ActorContext
 from services.runtime.host import ActorHost
+from services.staking_venue.actor import StakingVenue
 from services.strategies.base import Strategy
 from services.strategies.basis import BasisStrategy
+from services.strategies.hedged import HedgedStrategy
 from services.strategies.lending import LendingStrategy
+from services.strategies.leveraged import LeveragedStrategy
+from services.strategies.staking import StakingStrategy
 from services.strategy_manager.actor import StrategyManager
 
 KINDS: dict[str, type[Actor]] = {
@@ -31,6 +44,9 @@ KINDS: dict[str, type[Actor]] = {
         FundingSettler,
         CexVenue,
         AaveVenue,
+        StakingVenue,
+        DexVenue,
+        RewardEmitter,
         PositionMonitor,
         ExposureMonitor,
         RiskMonitor,
@@ -46,8 +62,14 @@ def _strategy(ctx: ActorContext) -> Strategy:
     params = ctx.config.typed_params()
     if isinstance(params, BasisParams):
         return BasisStrategy(params, ctx.config.venues)
-    if isinstance(params, LendingParams):
-        return LendingStrategy(params)
+    if isinstance(params, LendingParams | EthLendingParams):
+        return LendingStrategy(params, ctx.config.share_class)
+    if isinstance(params, HedgedParams):
+        return HedgedStrategy(params, ctx.config.venues)
+    if isinstance(params, LeveragedParams):
+        return LeveragedStrategy(params)
+    if isinstance(params, StakingParams):
+        return StakingStrategy(params)
     raise ConfigError(f"no strategy for {type(params).__name__}", "check the mode file")
 
 

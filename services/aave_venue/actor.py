@@ -1,10 +1,13 @@
 """The Aave v3 venue.
 
-Inputs: `MarketSnapshot` (reserve indices), `PositionSnapshot`, `LendingOrder`s.
-Outputs: `VenueExecution` per executed order (or `OrderRejected`), and its
-`PhaseDone(settle)` marker every step.
-Index accounting: supplying x at liquidity index L mints a scaled balance x / L, worth
-(x / L) * L' later; the ledger holds the scaled balance, exposure applies the index.
+Inputs: `MarketSnapshot` (reserve indices, oracle prices, LST rates, gas),
+`PositionSnapshot` (the ledger), `LendingOrder`s and `FlashLoopOrder`s.
+Outputs: per step, a liquidation (`VenueExecution`, operation `liquidation`) when the
+account's health factor is below 1, then its `PhaseDone(settle)` marker; per order a
+`VenueExecution` or an `OrderRejected` (a borrow or withdrawal that would break the
+LTV limit is refused with the LTV it would reach).
+Index accounting: supplying x at liquidity index L mints a scaled balance x / L worth
+(x / L) * L' later; borrowing y at borrow index B mints scaled debt y / B.
 """
 
 from __future__ import annotations
@@ -15,19 +18,21 @@ from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.orders import LendingOrder
-from schemas.pnl import TRANSFER
+from schemas.orders import FlashLoopOrder, LendingOrder
+from schemas.pnl import LIQUIDATION_LOSS
 from schemas.positions import FINAL, PositionSnapshot
-from schemas.triggers import SETTLE, OrderRejected, PhaseDone, PositionDelta, VenueExecution
+from schemas.triggers import SETTLE, OrderRejected, PhaseDone, VenueExecution
+from services.aave_venue.ops import AaveOps, Rejection
+from services.config.onchain import load_onchain
 from services.errors import InvariantError
+from services.onchain.costs import Costs
 from services.runtime.actor import Actor, ActorContext, Out
-from services.valuation.keys import AAVE, WALLET, atoken, cash
-
-TOLERANCE = 1e-9
+from services.valuation.keys import AAVE
+from services.valuation.valuer import Valuer
 
 
 class AaveVenue(Actor):
-    """Supply and withdraw on Aave v3."""
+    """Aave v3: lending, borrowing, the leverage loop, liquidation."""
 
     name = "aave_venue"
     topics = (market_topic.TOPIC, positions_topic.TOPIC, orders_topic.TOPIC)
@@ -35,6 +40,15 @@ class AaveVenue(Actor):
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
+        onchain = load_onchain()
+        emode = bool(getattr(ctx.config.typed_params(), "emode", False))
+        self.mode = onchain.aave.modes["emode" if emode else "standard"]
+        self.ops = AaveOps(
+            self.mode,
+            Costs(ctx.config, Valuer(ctx.config)),
+            onchain.aave.close_factor,
+            onchain.aave.flash_loan_fee,
+        )
         self.ledger: dict[str, float] = {}
         self.version = -1
         self.final_step = -1
@@ -44,7 +58,7 @@ class AaveVenue(Actor):
         """Settle on the ledger closed at t-1; execute an order on its market and version."""
         if isinstance(event, MarketSnapshot):
             return event.step > 0 and self.final_step < event.step - 1
-        if isinstance(event, LendingOrder):
+        if isinstance(event, LendingOrder | FlashLoopOrder):
             return (
                 self.market is None
                 or self.market.step != event.step
@@ -63,57 +77,61 @@ class AaveVenue(Actor):
                 return []
             case MarketSnapshot():
                 self.market = event
-                return [(triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE))]
-            case LendingOrder() if event.venue == AAVE:
+                return [
+                    *self._liquidate(event),
+                    (triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)),
+                ]
+            case LendingOrder() | FlashLoopOrder() if event.venue == AAVE:
                 return [(triggers_topic.TOPIC, self._execute(event))]
             case _:
                 return []
 
-    def _execute(self, order: LendingOrder) -> Event:
+    def _liquidate(self, market: MarketSnapshot) -> list[Out]:
+        found = self.ops.liquidation(self.ledger, market)
+        if found is None:
+            return []
+        deltas, acct = found
+        self.log.warning(
+            "aave_liquidation",
+            step=market.step,
+            health_factor=acct.health_factor(self.mode),
+            collateral_usd=acct.collateral_usd,
+            debt_usd=acct.debt_usd,
+        )
+        event = self.make(
+            VenueExecution,
+            market.step,
+            deltas=deltas,
+            order_id=f"liq/{AAVE}/{market.step}",
+            action="liquidation",
+            venue=AAVE,
+            operation="liquidation",
+            instrument=deltas[1].key,
+            quantity=-deltas[1].amount,
+            cause=LIQUIDATION_LOSS,
+        )
+        return [(triggers_topic.TOPIC, event)]
+
+    def _execute(self, order: LendingOrder | FlashLoopOrder) -> Event:
         if order.based_on != self.version:
             raise InvariantError(
                 f"order {order.order_id} is based on version {order.based_on}, "
                 f"the venue holds {self.version}"
             )
         assert self.market is not None
-        index_key = f"aave:{order.asset}:liquidity_index"
-        index = self.market.indices.get(index_key)
-        wallet, supplied = cash(WALLET, order.asset), atoken(order.asset)
-        reason = ""
-        if index is None:
-            reason = f"no Aave reserve data for {order.asset}"
-        elif order.amount <= 0:
-            reason = f"amount {order.amount} not positive"
-        elif order.operation == "supply":
-            if order.amount > self.ledger.get(wallet, 0.0) * (1 + TOLERANCE):
-                reason = f"wallet {order.asset} {self.ledger.get(wallet, 0.0):.6f} < {order.amount}"
-        elif order.operation == "withdraw":
-            held = self.ledger.get(supplied, 0.0) * index
-            if order.amount > held * (1 + TOLERANCE):
-                reason = f"supplied {order.asset} worth {held:.6f} < {order.amount}"
+        if isinstance(order, LendingOrder):
+            result = self.ops.lending(order, self.ledger, self.market)
         else:
-            reason = f"operation {order.operation!r} is not available on this venue"
-        if reason or index is None:
-            self.log.info("order_rejected", step=order.step, order_id=order.order_id, reason=reason)
-            return self.make(
-                OrderRejected, order.step, order_id=order.order_id, venue=order.venue, reason=reason
+            result = self.ops.flash_loop(order, self.ledger, self.market)
+        if isinstance(result, Rejection):
+            self.log.info(
+                "order_rejected", step=order.step, order_id=order.order_id, reason=result.reason
             )
-        sign = 1.0 if order.operation == "supply" else -1.0
-        deltas = [
-            PositionDelta(wallet, -sign * order.amount),
-            PositionDelta(supplied, sign * order.amount / index),
-        ]
-        return self.make(
-            VenueExecution,
-            order.step,
-            deltas=deltas,
-            order_id=order.order_id,
-            action=order.action,
-            venue=order.venue,
-            operation=order.operation,
-            instrument=supplied,
-            quantity=order.amount,
-            price=index,
-            reference_price=index,
-            cause=TRANSFER,
-        )
+            return self.make(
+                OrderRejected,
+                order.step,
+                order_id=order.order_id,
+                venue=order.venue,
+                reason=result.reason,
+            )
+        return self.make(VenueExecution, order.step, **result)

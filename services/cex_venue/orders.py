@@ -150,7 +150,7 @@ class OrderBook:
         available = ledger.get(source, 0.0)
         if order.amount <= 0 or _short(order.amount, available):
             return Rejection(f"{source} holds {available:.6f}, cannot transfer {order.amount}")
-        if order.from_account in self.tables:
+        if order.from_account in self.tables and order.asset == "USDT":
             required = self._initial(order.from_account, ledger, market, "", 0.0)
             if _short(required, available - order.amount):
                 return Rejection(

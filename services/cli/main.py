@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 
+from services.cli import kafka_commands
 from services.cli.progress import ProgressBar
 from services.cli.summary import format_summary
 from services.config.modes import available_modes
@@ -23,6 +24,9 @@ from services.launcher.run import run_on_bus
 from services.market_data.frame import market_frame
 from services.recorder.actor import Recorder
 from services.recorder.results import write_results
+from services.replay.record import RecordingTap, write_record
+from services.reward_emitter.actor import run_drops
+from services.runtime.kafka_url import is_memory
 from services.runtime.logs import configure_logging
 from services.runtime.memory import MemoryBus
 
@@ -30,7 +34,9 @@ from services.runtime.memory import MemoryBus
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carry", description=__doc__)
     parser.add_argument(
-        "--log-level", default="warning", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default=os.environ.get("CARRY_LOG_LEVEL", "warning"),
+        choices=["debug", "info", "warning", "error"],
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -50,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--run-id", help="run id (default: a digest of the inputs)")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
+    kafka_commands.add_backtest_options(bt)
 
     data = sub.add_parser("data", help="inspect or generate market data")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -62,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--end", default=SAMPLE_END)
 
     sub.add_parser("modes", help="list the modes and their parameters")
+    kafka_commands.add_commands(sub)
     return parser
 
 
@@ -82,23 +90,34 @@ def prepare(args: argparse.Namespace) -> RunConfig:
     spec, window = resolve_data(args.data)
     config = build_run_config(args.mode, spec, args.overrides, args.run_id, window)
     market_frame(config)
+    run_drops(config)
     return config
 
 
 def _backtest(args: argparse.Namespace) -> int:
     config = prepare(args)
+    if not is_memory(args.bus):
+        return kafka_commands.backtest_on_kafka(args, config)
     out_dir = Path(args.out or f"results/{config.mode}")
     progress = None if args.quiet else ProgressBar(config.mode)
+    tap = RecordingTap() if args.record else None
     started = time.perf_counter()
-    recorder: Recorder = anyio.run(_run_memory, config, progress)
+    recorder: Recorder = anyio.run(_run_memory, config, progress, tap)
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
+    if tap is not None:
+        write_record(Path(args.record), config.run_id, "memory", tap.events)
     sys.stdout.write(format_summary(summary, str(out_dir), wall))
     return 0
 
 
-async def _run_memory(config: RunConfig, progress: ProgressBar | None) -> Recorder:
+async def _run_memory(
+    config: RunConfig, progress: ProgressBar | None, tap: RecordingTap | None = None
+) -> Recorder:
     stop = anyio.Event()
+    bus = MemoryBus()
+    if tap is not None:
+        bus.attach(tap)
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as tg:
 
@@ -108,7 +127,7 @@ async def _run_memory(config: RunConfig, progress: ProgressBar | None) -> Record
                     return
 
             tg.start_soon(watch)
-            recorder = await run_on_bus(config, MemoryBus(), config.actors, progress, stop)
+            recorder = await run_on_bus(config, bus, config.actors, progress, stop)
             tg.cancel_scope.cancel()
     return recorder
 
@@ -127,6 +146,9 @@ def _modes() -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    handled = kafka_commands.dispatch(args)
+    if handled is not None:
+        return handled
     if args.command == "backtest":
         return _backtest(args)
     if args.command == "modes":

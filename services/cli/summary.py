@@ -34,6 +34,13 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
     worst = summary.get("worst_margin_ratio")
     if worst is not None:
         lines.append(f"worst margin  {worst:.3f}")
+    hf = summary.get("worst_health_factor")
+    if hf is not None:
+        lines.append(f"worst HF      {hf:.4f}")
+    drops = summary.get("reward_drops", [])
+    if drops:
+        total = sum(d["value"] for d in drops)
+        lines.append(f"reward drops  {len(drops)} worth {_money(total)} {cls}")
     liqs = summary["liquidations"]
     lines.append(f"liquidations  {len(liqs)}")
     lines += [

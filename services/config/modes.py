@@ -10,7 +10,17 @@ from typing import Any
 
 import msgspec
 
-from services.config.params import PARAMS_BY_STRATEGY, BasisParams, CommonParams
+from services.config.onchain import load_onchain
+from services.config.params import (
+    PARAMS_BY_STRATEGY,
+    BasisParams,
+    CommonParams,
+    HedgedLeveragedParams,
+    HedgedParams,
+    LeveragedParams,
+    hf_reduce_level,
+    leverage_limits,
+)
 from services.config.venues import load_venues
 from services.errors import ConfigError
 
@@ -115,12 +125,49 @@ def _check(mode: ModeFile, params: CommonParams) -> None:
             "set end after start, e.g. --set end=2025-09-01",
         )
     if isinstance(params, BasisParams):
-        _check_basis(params)
+        _check_hedge(params, params.asset)
+    if isinstance(params, HedgedParams):
+        _check_hedge(params, "ETH")
+    if isinstance(params, LeveragedParams | HedgedLeveragedParams):
+        _check_leverage(params)
 
 
-def _check_basis(params: BasisParams) -> None:
+def _check_leverage(params: LeveragedParams | HedgedLeveragedParams) -> None:
+    mode = "emode" if params.emode else "standard"
+    venue_max = load_onchain().aave.modes[mode].ltv
+    target, max_ltv = leverage_limits(params, venue_max)
+    for name, value in (("target_ltv", target), ("max_ltv", max_ltv)):
+        if value > venue_max:
+            raise ConfigError(
+                f"{name} {value} is above Aave's {mode} maximum LTV {venue_max}",
+                f"set --set {name}= at most {venue_max}"
+                + ("" if params.emode else " (or --set emode=true for 0.93)"),
+            )
+    if target >= max_ltv:
+        raise ConfigError(
+            f"target_ltv {target} is not below max_ltv {max_ltv}",
+            f"set --set target_ltv= below {max_ltv}, e.g. "
+            f"{round(max_ltv * (1 - 0.0225), 4)} (the peg buffer)",
+        )
+    lt = load_onchain().aave.modes[mode].liquidation_threshold
+    hf = hf_reduce_level(params, venue_max, lt)
+    if hf <= 1.0:
+        raise ConfigError(
+            f"hf_reduce {hf} must be above 1 (liquidation starts below 1)",
+            "e.g. --set hf_reduce=1.02",
+        )
+    if hf >= lt / target:
+        raise ConfigError(
+            f"hf_reduce {hf} is not below the health factor at the target LTV "
+            f"({lt} / {target:.4f} = {lt / target:.4f}): the loop would always be reducing",
+            f"set --set hf_reduce= below {lt / target:.4f}, or --set target_ltv= below "
+            f"{lt / hf:.4f}",
+        )
+
+
+def _check_hedge(params: BasisParams | HedgedParams, asset: str) -> None:
     venues = load_venues()
-    symbol = f"{params.asset}USDT"
+    symbol = f"{asset}USDT"
     total = sum(params.hedge_allocation.values())
     if abs(total - 1.0) > 1e-9:
         shares = ", ".join(f"{k}={v}" for k, v in params.hedge_allocation.items())

@@ -13,30 +13,25 @@ from services.config.params import PARAMS_BY_STRATEGY, CommonParams
 from services.config.venues import VenueConfig, load_venues
 from services.runtime.clock import HOUR_NS
 
+_HEAD = ("clock", "market_data")
+_TAIL = (
+    "position_monitor",
+    "exposure_monitor",
+    "risk_monitor",
+    "strategy",
+    "pnl_monitor",
+    "recorder",
+)
+_ONCHAIN = ("staking_venue", "reward_emitter", "dex_venue")
+_CEX = ("funding_settler", "cex_venue")
 ACTORS_BY_STRATEGY: dict[str, tuple[str, ...]] = {
-    "lending": (
-        "clock",
-        "market_data",
-        "aave_venue",
-        "position_monitor",
-        "exposure_monitor",
-        "risk_monitor",
-        "strategy",
-        "pnl_monitor",
-        "recorder",
-    ),
-    "basis": (
-        "clock",
-        "market_data",
-        "funding_settler",
-        "cex_venue",
-        "position_monitor",
-        "exposure_monitor",
-        "risk_monitor",
-        "strategy",
-        "pnl_monitor",
-        "recorder",
-    ),
+    "lending": (*_HEAD, "aave_venue", *_TAIL),
+    "eth_lending": (*_HEAD, "aave_venue", *_TAIL),
+    "basis": (*_HEAD, *_CEX, *_TAIL),
+    "staking": (*_HEAD, *_ONCHAIN, *_TAIL),
+    "leveraged": (*_HEAD, "aave_venue", *_ONCHAIN, *_TAIL),
+    "hedged": (*_HEAD, *_CEX, *_ONCHAIN, *_TAIL),
+    "hedged_leveraged": (*_HEAD, *_CEX, "aave_venue", *_ONCHAIN, *_TAIL),
 }
 """Actor kinds per strategy, in canonical order (settlement producers rank in this order)."""
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.data import sample_paths as sp
-from services.data.sample_files import SampleWriter
+from services.data.sample_files import SampleWriter, stamps
 from services.data.sample_folder import previous_sample_files
 from services.data.times import DAY_NS, HOUR_NS, parse_when
 from services.errors import ConfigError
@@ -42,6 +42,7 @@ def generate_sample(
     *,
     eth_shock: float | None = None,
     shock_at: str | None = None,
+    lst_shock: float | None = None,
 ) -> Path:
     """Write the synthetic dataset into ``out_dir`` and return it.
 
@@ -54,11 +55,14 @@ def generate_sample(
             ``0.5`` spike); the level stays shifted. None for no shock.
         shock_at: when the shock starts (ISO date or date-time); the window's middle
             hour when omitted.
+        lst_shock: stress option: a depeg of both LSTs against ETH over three hours
+            (``-0.05`` = their exchange rates and market rates fall 5 %), from
+            ``shock_at``; None for no depeg.
 
     Raises:
         ConfigError: an invalid window or shock.
     """
-    t0, t1, shock_hour = _window(start, end, eth_shock, shock_at)
+    t0, t1, shock_hour = _window(start, end, eth_shock, shock_at, lst_shock)
     _clear_previous(Path(out_dir))
     hours = np.arange(t0, t1, HOUR_NS, dtype=np.int64)
     days = np.arange(t0, t1 + 1, DAY_NS, dtype=np.int64)
@@ -69,9 +73,17 @@ def generate_sample(
     _write_funding(out, rngs[2], np.arange(t0, t1, 8 * HOUR_NS, dtype=np.int64))
     eth_daily = eth[np.minimum((days - t0) // HOUR_NS, len(eth) - 1)]
     ratios = _write_aave_and_lst(out, rngs[3], days, hours, eth_daily)
+    if lst_shock is not None and shock_hour is not None:
+        ramp = (1.0 + lst_shock) ** (np.arange(1, 4) / 3.0)
+        for lst, path in ratios.items():
+            shocked = path.copy()
+            shocked[shock_hour : shock_hour + 3] *= ramp[: len(shocked[shock_hour:])][:3]
+            shocked[shock_hour + 3 :] *= 1.0 + lst_shock
+            ratios[lst] = shocked
     _write_oracles(out, rngs[4], days, hours, eth, ratios)
     _write_onchain(out, rngs[5], hours, ratios)
-    out.readme(seed, eth_shock, shock_at)
+    _write_distributions(out, t0, t1)
+    out.readme(seed, eth_shock, shock_at, lst_shock)
     return Path(out_dir)
 
 
@@ -88,7 +100,11 @@ def _clear_previous(root: Path) -> None:
 
 
 def _window(
-    start: str, end: str, eth_shock: float | None, shock_at: str | None
+    start: str,
+    end: str,
+    eth_shock: float | None,
+    shock_at: str | None,
+    lst_shock: float | None = None,
 ) -> tuple[int, int, int | None]:
     try:
         t0, t1 = parse_when(start), parse_when(end)
@@ -102,9 +118,11 @@ def _window(
             f"sample window {start} .. {end} must be whole days, at least two apart",
             "use dates like start=2024-01-01 end=2024-05-01",
         )
-    if eth_shock is None:
+    if lst_shock is not None and not -0.5 <= lst_shock <= 0.5:
+        raise ConfigError(f"lst_shock {lst_shock} is outside [-0.5, 0.5]", "use e.g. -0.05")
+    if eth_shock is None and lst_shock is None:
         return t0, t1, None
-    if not -0.95 <= eth_shock <= 5.0:
+    if eth_shock is not None and not -0.95 <= eth_shock <= 5.0:
         raise ConfigError(f"eth_shock {eth_shock} is outside [-0.95, 5.0]", "use e.g. -0.35 or 0.5")
     at = parse_when(shock_at) if shock_at else t0 + (t1 - t0) // 2 // HOUR_NS * HOUR_NS
     if not t0 + HOUR_NS <= at <= t1 - 3 * HOUR_NS:
@@ -211,3 +229,75 @@ def _write_onchain(
     for lst, ratio in ratios.items():
         premium = np.clip(-0.0007 + sp.ar1(rng, len(hours), sd=0.0008, phi=0.995), -0.005, 0.001)
         out.peg_csv(lst, hours, ratio, ratio * (1.0 + premium))
+
+
+def _write_distributions(out: SampleWriter, t0: int, t1: int) -> None:
+    """EtherFi reward files: weekly EIGEN drops, two ETHFI top-ups, one season (a range)."""
+    folder = "manual_sources/etherfi_distributions"
+    week = 7 * DAY_NS
+    starts = np.arange(t0, t1 - week, week, dtype=np.int64)
+    ends = starts + week - DAY_NS
+    n = len(starts)
+    per = [format(0.17 + 0.01 * (i % 4), ".3f") for i in range(n)]
+    out.write(
+        f"{folder}/eigen_distributions_raw.csv",
+        (
+            "staking_period_start",
+            "staking_period_end",
+            "eigen_earned",
+            "eth_restaked",
+            "eth_not_restaked",
+            "eigen_per_eeth_weekly",
+        ),
+        (
+            stamps(starts, "date"),
+            stamps(ends, "date"),
+            ["400000"] * n,
+            ["2000000"] * n,
+            ["150000"] * n,
+            per,
+        ),
+    )
+    mid = t0 + (t1 - t0) // 2 // DAY_NS * DAY_NS
+    out.write(
+        f"{folder}/ethfi_topups_raw.csv",
+        (
+            "top_up_date",
+            "staking_period_start",
+            "staking_period_end",
+            "ethfi_amount",
+            "ethfi_per_eeth_distributed",
+        ),
+        (
+            stamps(np.array([mid, mid + 14 * DAY_NS]), "date"),
+            stamps(np.array([t0, mid - 7 * DAY_NS]), "date"),
+            stamps(np.array([mid - 2 * DAY_NS, mid - DAY_NS]), "date"),
+            ["500000", "41000"],
+            ["0.248", "0.020"],
+        ),
+    )
+    out.write(
+        f"{folder}/seasonal_drops.csv",
+        (
+            "start_date",
+            "end_date",
+            "payout_date",
+            "event",
+            "reward_token",
+            "reward_per_eeth",
+            "extra_yield_pct",
+            "source_url",
+            "notes",
+        ),
+        (
+            stamps(np.array([t0, t0]), "date"),
+            stamps(np.array([mid, mid]), "date"),
+            stamps(np.array([mid + 7 * DAY_NS, mid + 2 * DAY_NS]), "date"),
+            ["Season 9 (synthetic)", "Top-Up #1"],
+            ["ETHFI", "ETHFI"],
+            ["~2–4", "0.248"],
+            ["~0.1%", "~0.01%"],
+            ["synthetic", "synthetic"],
+            ["range", "also a top-up row"],
+        ),
+    )

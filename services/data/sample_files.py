@@ -278,7 +278,15 @@ class SampleWriter:
             ),
         )
 
-    def readme(self, seed: int, eth_shock: float | None, shock_at: str | None) -> None:
+    def readme(
+        self,
+        seed: int,
+        eth_shock: float | None,
+        shock_at: str | None,
+        lst_shock: float | None = None,
+    ) -> None:
         """README.txt saying what this folder is (no generation time: it is deterministic)."""
-        text = readme_text(seed, self.start, self.end, eth_shock, shock_at, sorted(self.files))
+        text = readme_text(
+            seed, self.start, self.end, eth_shock, shock_at, sorted(self.files), lst_shock
+        )
         (self.root / "README.txt").write_text(text, encoding="utf-8", newline="\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-SAMPLE_FORMAT = 1
+SAMPLE_FORMAT = 2
 """Bump when the generator's output changes: cached samples with another value are rebuilt."""
 
 README_HEADLINE = "SYNTHETIC SAMPLE DATA - not real market data."
@@ -38,6 +38,7 @@ def readme_text(
     eth_shock: float | None,
     shock_at: str | None,
     files: Sequence[str],
+    lst_shock: float | None = None,
 ) -> str:
     """The README of a sample folder; identical parameters give identical text."""
     lines = [
@@ -50,7 +51,7 @@ def readme_text(
         "plausible but invented. Results on this data say nothing about real returns.",
         "",
         f"parameters: seed={seed} start={start} end={end} eth_shock={eth_shock} "
-        f"shock_at={shock_at} format={SAMPLE_FORMAT}",
+        f"shock_at={shock_at} lst_shock={lst_shock} format={SAMPLE_FORMAT}",
         "",
         "files:",
         *(f"  {f}" for f in files),

@@ -30,7 +30,7 @@ def value_positions(
         amount = positions[key]
         rule = valuer.rule(key)
         asset_price = valuer.asset_price(rule.asset, market)
-        price = 0.0 if rule.factor_sign == 0.0 else valuer.factor(rule, market) * asset_price
+        price = 0.0 if rule.sign == 0.0 else valuer.factor(rule, market) * asset_price
         value = amount * price
         if rule.kind == "Perp":
             delta = amount
@@ -68,6 +68,10 @@ class ExposureMonitor(Actor):
         self.valuer = Valuer(ctx.config)
         self.markets: dict[int, MarketSnapshot] = {}
 
+    def _asset_prices(self, holdings: list[Holding], market: MarketSnapshot) -> dict[str, float]:
+        assets = sorted({*self.valuer.assets, *(h.asset for h in holdings)})
+        return {a: self.valuer.asset_price(a, market) for a in assets}
+
     def waits_for(self, topic: str, event: Event) -> bool:
         """A snapshot needs its step's market."""
         return isinstance(event, PositionSnapshot) and event.step not in self.markets
@@ -95,6 +99,7 @@ class ExposureMonitor(Actor):
             net_delta=net,
             gross=gross,
             net_delta_value=net_value,
-            asset_prices={a: self.valuer.asset_price(a, market) for a in self.valuer.assets},
+            asset_prices=self._asset_prices(holdings, market),
+            gas_gwei=market.gas_gwei,
         )
         return [(exposure_topic.TOPIC, report)]

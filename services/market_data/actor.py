@@ -37,15 +37,21 @@ class MarketData(Actor):
         if not isinstance(event, Tick) or self.frame is None:
             return []
         f, t = self.frame, event.step
+        prices = {k: v[t] for k, v in f.prices.items()}
+        for key, values in f.tokens.items():
+            if t >= f.listed[key]:
+                prices[key] = values[t - f.listed[key]]
         snapshot = self.make(
             MarketSnapshot,
             t,
-            prices={k: v[t] for k, v in f.prices.items()},
+            prices=prices,
             highs={k: v[t] for k, v in f.highs.items()},
             lows={k: v[t] for k, v in f.lows.items()},
             funding=f.funding.get(t, {}),
             indices={k: v[t] for k, v in f.indices.items()},
             oracle={k: v[t] for k, v in f.oracle.items()},
             filled=f.filled.get(t, []),
+            pegs={k: v[t] for k, v in f.pegs.items()},
+            gas_gwei=f.gas[t] if f.gas else 0.0,
         )
         return [(market.TOPIC, snapshot)]

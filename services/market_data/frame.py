@@ -36,6 +36,10 @@ class MarketFrame:
     funding: dict[int, dict[str, float]] = field(default_factory=dict)
     indices: dict[str, list[float]] = field(default_factory=dict)
     oracle: dict[str, list[float]] = field(default_factory=dict)
+    pegs: dict[str, list[float]] = field(default_factory=dict)
+    gas: list[float] = field(default_factory=list)
+    tokens: dict[str, list[float]] = field(default_factory=dict)
+    listed: dict[str, int] = field(default_factory=dict)
     filled: dict[int, list[str]] = field(default_factory=dict)
     fill_counts: dict[str, int] = field(default_factory=dict)
 
@@ -98,11 +102,31 @@ def _build(config: RunConfig) -> MarketFrame:
             ):
                 values = sample_on_grid(series, column, grid, index_gap, method)  # type: ignore[arg-type]
                 frame.indices[f"aave:{feed.key}:{name}"] = values.tolist()
-        elif feed.field == "oracle":
+        elif feed.field in ("oracle", "lst"):
             column = next(iter(series.columns))
             values = sample_on_grid(series, column, grid, index_gap, "linear")
-            frame.oracle[feed.key] = values.tolist()
+            target = frame.oracle if feed.field == "oracle" else frame.indices
+            target[feed.key if feed.field == "oracle" else f"lst:{feed.key}"] = values.tolist()
+        elif feed.field == "peg":
+            values = sample_on_grid(series, "market_rate", grid, price_gap, "previous")
+            frame.pegs[feed.key] = values.tolist()
+        elif feed.field == "gas":
+            values = sample_on_grid(series, "gas_price_gwei", grid, price_gap, "previous")
+            frame.gas = values.tolist()
+        elif feed.field == "token":
+            _token(frame, feed, series, grid, price_gap)
     return frame
+
+
+def _token(frame: MarketFrame, feed: Feed, series: Series, grid: np.ndarray, max_gap: int) -> None:
+    """A reward token's price exists only from its listing: earlier steps have none."""
+    first = int(np.searchsorted(grid, series.first, side="left"))
+    frame.listed[feed.key] = first
+    if first >= len(grid):
+        frame.tokens[feed.key] = []
+        return
+    values = sample_on_grid(series, "close", grid[first:], max_gap, "previous")
+    frame.tokens[feed.key] = values.tolist()
 
 
 def _note_fills(frame: MarketFrame, feed: Feed, filled: np.ndarray) -> None:

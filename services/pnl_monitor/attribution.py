@@ -6,9 +6,9 @@ were revalued and (b) triggers changed positions. With key value `a * f * P`
 
     E1 - E0 = sum_open a * (f1*P1 - f0*P0) + sum_triggers sum_deltas d * f1 * P1
 
-The first term splits exactly into `a*(f1-f0)*P0` (interest, borrow cost, staking yield)
-and `a*f1*(P1-P0)` (price). Each trigger's value change is split into its declared
-costs and a residual booked to its cause. External flows (the initial capital) are
+The first term splits exactly into `a*(f1-f0)*P0` (interest, borrow cost, staking yield;
+telescoped over several factors) and `a*f1*(P1-P0)` (price). Each trigger's value
+change is split into its declared costs and a residual booked to its cause. External flows (the initial capital) are
 not P&L. The parts therefore sum to the total up to float rounding.
 """
 
@@ -32,17 +32,27 @@ def revaluation(
     """Add the revaluation of `positions` from `before` to `after` to `parts`."""
     for key in sorted(positions):
         rule = valuer.rule(key)
-        if rule.factor_sign == 0.0:
+        if rule.sign == 0.0:
             continue
-        amount = positions[key]
+        amount = positions[key] * rule.sign
         p0 = valuer.asset_price(rule.asset, before)
         p1 = valuer.asset_price(rule.asset, after)
-        f1 = valuer.factor(rule, after)
-        if rule.factor_key:
-            f0 = valuer.factor(rule, before)
-            parts[rule.factor_component] += amount * (f1 - f0) * p0
+        # Telescoping over the factors: f1..f(i-1) at `after`, f(i+1).. at `before`.
+        olds = [before.indices[k] for k, _ in rule.factors]
+        news = [after.indices[k] for k, _ in rule.factors]
+        for i, (_, component) in enumerate(rule.factors):
+            if news[i] != olds[i]:
+                change = amount * (news[i] - olds[i]) * p0
+                for j in range(i):
+                    change *= news[j]
+                for j in range(i + 1, len(olds)):
+                    change *= olds[j]
+                parts[component] += change
         if p1 != p0:
-            parts[SPOT_PRICE] += amount * f1 * (p1 - p0)
+            grown = amount
+            for f in news:
+                grown *= f
+            parts[SPOT_PRICE] += grown * (p1 - p0)
 
 
 def trigger_values(

@@ -19,7 +19,7 @@ from schemas.market import MarketSnapshot
 from schemas.pnl import COMPONENTS, PnLReport
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.risk import RiskAssessment
-from schemas.triggers import M2MSettlement, OrderRejected, VenueExecution
+from schemas.triggers import M2MSettlement, OrderRejected, SeasonalReward, VenueExecution
 from services.runtime.actor import Actor, ActorContext, Out
 from services.valuation.valuer import Valuer
 
@@ -53,6 +53,8 @@ class Recorder(Actor):
                 "time",
                 "worst_margin_ratio",
                 "delta_ratio",
+                "health_factor",
+                "ltv",
                 "required_action",
                 "breaches",
             )
@@ -97,6 +99,7 @@ class Recorder(Actor):
                 "amount",
             )
         }
+        self.rewards: list[dict[str, Any]] = []
         self.rejections: list[dict[str, Any]] = []
         self.liquidations: list[dict[str, Any]] = []
         self.last: PnLReport | None = None
@@ -177,6 +180,8 @@ class Recorder(Actor):
             ("time", e.ts),
             ("worst_margin_ratio", e.worst_margin_ratio),
             ("delta_ratio", e.delta_ratio),
+            ("health_factor", e.health_factor),
+            ("ltv", e.ltv),
             ("required_action", e.required_action),
             ("breaches", ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches)),
         ):
@@ -214,6 +219,20 @@ class Recorder(Actor):
                 self.trades[name].append(value)
             if t.operation == "liquidation":
                 self._liquidation(t)
+        elif isinstance(t, SeasonalReward):
+            price = self.valuer.asset_price(t.token, self.markets[t.step]) if t.amount else 0.0
+            self.rewards.append(
+                {
+                    "step": t.step,
+                    "time": t.ts,
+                    "drop": t.drop,
+                    "token": t.token,
+                    "eligible_weeth": t.eligible_balance,
+                    "per_eeth": t.rate,
+                    "amount": t.amount,
+                    "value": t.amount * price,
+                }
+            )
         elif isinstance(t, M2MSettlement):
             for name, value in (
                 ("step", t.step),

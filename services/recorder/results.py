@@ -19,6 +19,7 @@ from services.errors import CarryError
 from services.market_data.frame import market_frame
 from services.market_data.plan import price_proxies
 from services.recorder.actor import Recorder
+from services.reward_emitter.actor import run_drops
 
 HOURS_PER_YEAR = 24 * 365
 MARK_NOTE = (
@@ -52,10 +53,12 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         peak = max(peak, value)
         drawdown = max(drawdown, (peak - value) / peak if peak > 0 else 0.0)
     ratios = [r for r in rec.risk["worst_margin_ratio"] if r is not None]
+    factors = [h for h in rec.risk["health_factor"] if h is not None]
     frame = market_frame(config)
     notes = [MARK_NOTE, VM_NOTE] if config.strategy == "basis" else []
     if config.data.synthetic:
         notes.insert(0, "synthetic sample data: results say nothing about real markets")
+    notes += [f"reward {d.drop}: {d.note}" for d in run_drops(config) if d.note]
     return {
         "mode": config.mode,
         "start": iso(config.start_ns),
@@ -74,6 +77,8 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "trades": len(rec.trades["step"]),
         "max_drawdown": drawdown,
         "worst_margin_ratio": min(ratios) if ratios else None,
+        "worst_health_factor": min(factors) if factors else None,
+        "reward_drops": [{**r, "time": iso(r["time"])} for r in rec.rewards],
         "steps": steps,
         "events": sum(rec.counts.values()),
         "events_by_topic": dict(sorted(rec.counts.items())),

@@ -1,19 +1,31 @@
 """The risk monitor.
 
-Inputs: `ExposureReport`.
+Inputs: `ExposureReport`, `MarketSnapshot` (Aave's oracle prices).
 Outputs: one `RiskAssessment` per ledger version: margin per CEX venue, delta drift,
-breaches and the required action (`reduce` beats `rebalance` beats `none`).
+Aave health factor and LTV, breaches and the required action (`reduce` beats
+`rebalance` beats `none`).
 """
 
 from __future__ import annotations
 
 from schemas import exposure as exposure_topic
+from schemas import market as market_topic
 from schemas import risk as risk_topic
 from schemas.base import Event
 from schemas.exposure import ExposureReport
-from schemas.risk import NONE, REBALANCE, REDUCE, RiskAssessment
+from schemas.market import MarketSnapshot
+from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment
 from services.cex_venue.margin import TierTable
-from services.config.params import BasisParams
+from services.config.onchain import load_onchain
+from services.config.params import (
+    BasisParams,
+    HedgedLeveragedParams,
+    HedgedParams,
+    LeveragedParams,
+    hf_reduce_level,
+    leverage_limits,
+)
+from services.risk_monitor.aave_checks import aave_account, aave_breaches
 from services.risk_monitor.checks import (
     delta_breaches,
     delta_ratio,
@@ -27,28 +39,49 @@ class RiskMonitor(Actor):
     """Assesses every exposure report."""
 
     name = "risk_monitor"
-    topics = (exposure_topic.TOPIC,)
+    topics = (market_topic.TOPIC, exposure_topic.TOPIC)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
-        self.params = ctx.config.typed_params()
+        p = self.params = ctx.config.typed_params()
         self.tables = {
             venue: {sym: TierTable(t) for sym, t in cfg.maintenance_tiers.items()}
             for venue, cfg in ctx.config.venues.items()
         }
+        emode = bool(getattr(p, "emode", False))
+        self.mode = load_onchain().aave.modes["emode" if emode else "standard"]
+        self.target_ltv: float | None = None
+        self.hf_reduce: float | None = None
+        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
+            self.target_ltv = leverage_limits(p, self.mode.ltv)[0]
+            self.hf_reduce = hf_reduce_level(p, self.mode.ltv, self.mode.liquidation_threshold)
+        self.markets: dict[int, MarketSnapshot] = {}
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        """An exposure report needs its step's market."""
+        return isinstance(event, ExposureReport) and event.step not in self.markets
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
-        """Assess one exposure report."""
+        """Store markets; assess exposure reports."""
+        if isinstance(event, MarketSnapshot):
+            self.markets[event.step] = event
+            self.markets.pop(event.step - 2, None)
+            return []
         if not isinstance(event, ExposureReport):
             return []
+        p = self.params
         margins = venue_margins(event, self.tables)
         ratios = [m.ratio for m in margins if m.notional]
         drift = delta_ratio(event)
-        breaches = []
-        p = self.params
-        if isinstance(p, BasisParams):
+        breaches: list[Breach] = []
+        if isinstance(p, BasisParams | HedgedParams):
             breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
             breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
+        acct = aave_account(event, self.markets[event.step])
+        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
+            breaches += aave_breaches(acct, self.mode, self.hf_reduce, self.target_ltv, p.ltv_drift)
+        else:
+            breaches += aave_breaches(acct, self.mode, None, None, None)
         levels = {b.level for b in breaches}
         action = (
             REDUCE
@@ -65,5 +98,7 @@ class RiskMonitor(Actor):
             delta_ratio=drift,
             breaches=breaches,
             required_action=action,
+            health_factor=acct.health_factor(self.mode),
+            ltv=acct.ltv(),
         )
         return [(risk_topic.TOPIC, assessment)]

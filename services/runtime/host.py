@@ -99,6 +99,9 @@ class ActorHost:
         self.dedup = dedup
         self.boxes: dict[str, Mailbox] = {}
         self.finished: dict[str, Actor] = {}
+        self.closing: dict[str, Mailbox] = {}
+        """Mailboxes of finished runs: on Kafka, events concurrent with `RunFinished` (the
+        last step's final exposure and risk) may arrive after it and are still handled."""
         self.log = structlog.get_logger().bind(actor=kind)
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
@@ -107,7 +110,9 @@ class ActorHost:
         if topic == CONTROL:
             return self._control(event, box)
         if box is None:
-            return []
+            box = self.closing.get(event.run_id)
+            if box is None:
+                return []
         return box.deliver(topic, event)
 
     def _control(self, event: Event, box: Mailbox | None) -> list[Out]:
@@ -117,6 +122,7 @@ class ActorHost:
             config = run_config_from_plain(event.config)
             if self.kind not in config.actors:
                 return []
+            self.closing.pop(event.run_id, None)
             actor = self.factory(self.context(config))
             box = self.boxes[event.run_id] = Mailbox(actor, self.dedup)
             return actor.on_start(event)
@@ -125,6 +131,10 @@ class ActorHost:
             self.finished[event.run_id] = box.actor
             while len(self.finished) > KEEP_FINISHED:
                 del self.finished[next(iter(self.finished))]
+            if isinstance(event, RunFinished):
+                self.closing[event.run_id] = box
+                while len(self.closing) > KEEP_FINISHED:
+                    del self.closing[next(iter(self.closing))]
             if box.parked:
                 self.log.warning(
                     "run_ended_with_parked_events", run_id=event.run_id, parked=len(box.parked)

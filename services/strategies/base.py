@@ -37,13 +37,28 @@ class Book:
         h = self._holdings.get(key)
         return h.value if h is not None else 0.0
 
+    def delta(self, key: str) -> float:
+        """Exposure of `key` in units of its asset (0 if none)."""
+        h = self._holdings.get(key)
+        return h.delta if h is not None else 0.0
+
+    @property
+    def gas_gwei(self) -> float:
+        """The step's gas price."""
+        return self.report.gas_gwei
+
 
 class OrderSpec(NamedTuple):
-    """An order to send: its type and its specific fields (the manager adds the rest)."""
+    """An order to send: its type and its specific fields (the manager adds the rest).
+
+    `action` overrides the plan's action for this order (e.g. `sell_dust` inside a
+    rebalance).
+    """
 
     kind: type[OrderBase]
     venue: str
     fields: dict[str, Any]
+    action: str = ""
 
 
 Intent = Callable[[Book], OrderSpec | None]

@@ -89,7 +89,7 @@ class StrategyManager(Actor):
                 spec.kind,
                 step,
                 order_id=f"{step}/{self.orders_sent}",
-                action=self.action,
+                action=spec.action or self.action,
                 venue=spec.venue,
                 based_on=version,
                 **spec.fields,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
-from services.config.params import BasisParams, LendingParams
+from services.config.params import (
+    BasisParams,
+    EthLendingParams,
+    HedgedLeveragedParams,
+    HedgedParams,
+    LendingParams,
+    LeveragedParams,
+    StakingParams,
+)
 from services.config.run import RunConfig
 
 WALLET = "wallet"
@@ -50,16 +58,33 @@ def debt(asset: str) -> str:
     return f"{AAVE}:debtToken:debt{asset}"
 
 
+def lst_key(lst: str) -> str:
+    """Key of a held LST: `etherfi:LST:weETH` or `lido:LST:wstETH`."""
+    return f"{LST_VENUES[lst]}:LST:{lst}"
+
+
+LST_VENUES = {"weETH": "etherfi", "wstETH": "lido"}
+REWARD_TOKENS = {"weETH": ("EIGEN", "ETHFI"), "wstETH": ()}
+
+
 def declared_keys(config: RunConfig) -> frozenset[str]:
     """Every key the run's mode may hold; a delta on any other key is an error."""
-    params = config.typed_params()
+    p = config.typed_params()
     keys = {cash(WALLET, config.share_class)}
-    if isinstance(params, LendingParams):
-        keys.add(atoken(params.asset))
-    if isinstance(params, BasisParams):
-        symbol = f"{params.asset}USDT"
-        keys.add(cash(params.spot_venue, params.asset))
-        for venue in params.hedge_allocation:
+    if isinstance(p, LendingParams | EthLendingParams):
+        keys.add(atoken(p.asset))
+    if isinstance(p, BasisParams | HedgedParams):
+        asset = p.asset if isinstance(p, BasisParams) else "ETH"
+        keys.add(cash(p.spot_venue, asset))
+        for venue in p.hedge_allocation:
             keys.add(cash(venue, "USDT"))
-            keys.add(perp(venue, symbol))
+            keys.add(perp(venue, f"{asset}USDT"))
+    if isinstance(p, StakingParams):
+        lst = {"weeth": "weETH", "wsteth": "wstETH"}[p.lst_type]
+        keys |= {cash(WALLET, "ETH"), lst_key(lst)}
+        keys |= {cash(WALLET, token) for token in REWARD_TOKENS[lst]}
+        if lst == "weETH":
+            keys.add(cash("etherfi", "ETH"))
+        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
+            keys |= {atoken(lst), debt("WETH")}
     return frozenset(keys)

@@ -46,6 +46,8 @@ EXAMPLES: list[tuple[str, Event]] = [
             indices={"aave:USDT:liquidity_index": 1.05},
             oracle={"USDT/USD": 1.0002},
             filled=["binance:spot:BTCUSDT"],
+            pegs={"weETH/ETH": 1.0351},
+            gas_gwei=12.5,
         ),
     ),
     (
@@ -146,6 +148,16 @@ EXAMPLES: list[tuple[str, Event]] = [
             amount=100.0,
         ),
     ),
+    (orders.TOPIC, orders.StakeOrder(**env("strategy", n=5), order_id="3/5",
+                                     action="entry_full", venue="etherfi", based_on=12,
+                                     operation="stake", lst="weETH", amount=10.0)),
+    (orders.TOPIC, orders.SwapOrder(**env("strategy", n=6), order_id="3/6", action="sell_dust",
+                                    venue="uniswap", based_on=13, sell="EIGEN", buy="ETH",
+                                    amount=120.0)),
+    (orders.TOPIC, orders.FlashLoopOrder(**env("strategy", n=7), order_id="3/7",
+                                         action="entry_full", venue="aave_v3", based_on=14,
+                                         direction="enter", lst="weETH", amount=100.0,
+                                         target_ltv=0.9094)),
     (orders.TOPIC, orders.OrdersDone(**env("strategy", n=4), based_on=11)),
     (
         positions.TOPIC,
@@ -186,6 +198,7 @@ EXAMPLES: list[tuple[str, Event]] = [
             gross=29_505.0,
             net_delta_value=0.0,
             asset_prices={"BTC": 59_000.0, "USDT": 1.0},
+            gas_gwei=12.5,
         ),
     ),
     (
@@ -212,6 +225,8 @@ EXAMPLES: list[tuple[str, Event]] = [
                 )
             ],
             required_action="none",
+            health_factor=1.0447,
+            ltv=0.9094,
         ),
     ),
     (
