@@ -41,7 +41,7 @@ def memory_bus_events_per_s(stages: int = 10) -> float:
         bus.attach(host)
     tick = Tick(run_id=config.run_id, step=0, ts=0, source="bench", event_id="bench/0/0")
     for _ in range(N // stages):
-        bus._queue.append(("t0", tick))
+        bus.publish_nowait("t0", tick)
     started = time.perf_counter()
     delivered = bus.drain()
     return delivered / (time.perf_counter() - started)
@@ -51,15 +51,34 @@ def codec_events_per_s() -> float:
     """msgpack encode + decode per second of a typical trigger mix."""
     env = {"run_id": "bench", "step": 1, "ts": 0, "source": "cex_venue", "event_id": "cex/1/0"}
     events = [
-        M2MSettlement(**env, deltas=[PositionDelta("binance:BaseToken:USDT", 1.5)],
-                      venue="binance", instrument="binance:perp:BTCUSDT", kind="funding",
-                      size=-1.0, mark=60_000.0, rate=0.0001, amount=6.0),
-        VenueExecution(**env, deltas=[PositionDelta("binance:Perp:BTCUSDT", -0.1),
-                                      PositionDelta("binance:BaseToken:USDT", -3.0)],
-                       order_id="1/0", action="entry_full", venue="binance",
-                       operation="perp_trade", instrument="BTCUSDT", side="sell",
-                       quantity=0.1, price=60_000.0, reference_price=60_010.0,
-                       costs=[Cost("trading_fees", "USDT", 3.0)]),
+        M2MSettlement(
+            **env,
+            deltas=[PositionDelta("binance:BaseToken:USDT", 1.5)],
+            venue="binance",
+            instrument="binance:perp:BTCUSDT",
+            kind="funding",
+            size=-1.0,
+            mark=60_000.0,
+            rate=0.0001,
+            amount=6.0,
+        ),
+        VenueExecution(
+            **env,
+            deltas=[
+                PositionDelta("binance:Perp:BTCUSDT", -0.1),
+                PositionDelta("binance:BaseToken:USDT", -3.0),
+            ],
+            order_id="1/0",
+            action="entry_full",
+            venue="binance",
+            operation="perp_trade",
+            instrument="BTCUSDT",
+            side="sell",
+            quantity=0.1,
+            price=60_000.0,
+            reference_price=60_010.0,
+            costs=[Cost("trading_fees", "USDT", 3.0)],
+        ),
     ]
     started = time.perf_counter()
     for i in range(N):

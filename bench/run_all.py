@@ -42,14 +42,18 @@ def main() -> None:
     args = parser.parse_args()
     if not args.data:
         print("CARRY_DATA is not set: benchmarking on the synthetic sample (its window)")
-    print(f"{'mode':<20}{'steps':>8}{'run s':>8}{'steps/s':>10}{'events':>10}"
-          f"{'events/s':>11}{'load s':>8}{'peak MB':>9}")
+    print(
+        f"{'mode':<20}{'steps':>8}{'run s':>8}{'steps/s':>10}{'events':>10}"
+        f"{'events/s':>11}{'load s':>8}{'peak MB':>9}"
+    )
     for mode, sets in RUNS:
         sets = sets if args.data else []
         f = _one(mode, sets, args.data)
-        print(f"{mode:<20}{f['steps']:>8}{f['run_s']:>8}{f['steps_per_s']:>10,}"
-              f"{f['events']:>10,}{f['events_per_s']:>11,}{f['load_s']:>8}"
-              f"{f['peak_rss_mb']:>9}")
+        print(
+            f"{mode:<20}{f['steps']:>8}{f['run_s']:>8}{f['steps_per_s']:>10,}"
+            f"{f['events']:>10,}{f['events_per_s']:>11,}{f['load_s']:>8}"
+            f"{f['peak_rss_mb']:>9}"
+        )
     print(f"data: {f['data']}; basis runs: {TWO_VENUES} (OKX funding does not cover 2024)")
     print(f"MemoryBus ceiling (10-stage relay): {memory_bus_events_per_s():,.0f} events/s")
     print(f"msgspec trigger encode+decode:       {codec_events_per_s():,.0f} events/s")

@@ -68,10 +68,10 @@ def envelope(step: int = 0, source: str = "test", n: int = 0, ts: int = 0) -> di
     }
 
 
-def market(step: int = 0, **fields: Any) -> MarketSnapshot:
+def market(step: int = 0, ts: int = 0, **fields: Any) -> MarketSnapshot:
     """A market snapshot with the given fields."""
     fields.setdefault("prices", {})
-    return MarketSnapshot(**envelope(step, "market_data"), **fields)
+    return MarketSnapshot(**envelope(step, "market_data", ts=ts), **fields)
 
 
 class Tap(ActorHost):

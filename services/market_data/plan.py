@@ -16,6 +16,8 @@ from services.config.params import (
 from services.config.run import RunConfig
 
 LST_NAMES = {"weeth": "weETH", "wsteth": "wstETH"}
+ETH_USDT = "uniswap:WETH/USDT"
+"""The ETH price of USDT modes without a CEX ETH leg."""
 
 
 class Feed(NamedTuple):
@@ -60,9 +62,15 @@ def feeds_for(config: RunConfig) -> list[Feed]:
     if isinstance(p, BasisParams):
         _cex(feeds, config, p.asset, p.spot_venue, p.hedge_allocation)
         return feeds
-    feeds.append(Feed("oracle", "WETH/USD", "oracle:WETH/USD"))
     feeds.append(Feed("gas", "gas", "gas:ethereum"))
-    if isinstance(p, LendingParams | EthLendingParams):
+    if isinstance(p, LendingParams):
+        # Gas is paid in USDT at the Uniswap WETH/USDT price (the hourly WETH/USD oracle
+        # starts an hour after 2024-01-01).
+        feeds.append(Feed("prices", ETH_USDT, "uniswap:WETH/USDT"))
+        feeds.append(Feed("aave", p.asset, f"aave:rates:{p.asset}"))
+        return feeds
+    feeds.append(Feed("oracle", "WETH/USD", "oracle:WETH/USD"))
+    if isinstance(p, EthLendingParams):
         feeds.append(Feed("aave", p.asset, f"aave:rates:{p.asset}"))
         return feeds
     assert isinstance(p, StakingParams)

@@ -8,8 +8,9 @@ were revalued and (b) triggers changed positions. With key value `a * f * P`
 
 The first term splits exactly into `a*(f1-f0)*P0` (interest, borrow cost, staking yield;
 telescoped over several factors) and `a*f1*(P1-P0)` (price). Each trigger's value
-change is split into its declared costs and a residual booked to its cause. External flows (the initial capital) are
-not P&L. The parts therefore sum to the total up to float rounding.
+change is split into its declared costs and a residual booked to its cause. External
+flows (the initial capital) are not P&L. The parts therefore sum to the total up to
+float rounding.
 """
 
 from __future__ import annotations

@@ -46,6 +46,10 @@ class MemoryBus:
         """Queue one event."""
         self._queue.append((topic, event))
 
+    def publish_nowait(self, topic: str, event: Event) -> None:
+        """Queue one event from synchronous code."""
+        self._queue.append((topic, event))
+
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
         queue, subs = self._queue, self._subs

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from schemas.market import MarketSnapshot
 from schemas.pnl import BORROW_COST, LENDING_INTEREST, STAKING_YIELD
-from services.config.params import BasisParams, HedgedParams, StakingParams
+from services.config.params import BasisParams, HedgedParams, LendingParams, StakingParams
 from services.config.run import RunConfig
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
@@ -66,6 +66,8 @@ class Valuer:
             self.instruments[params.asset] = f"{params.spot_venue}:spot:{params.asset}USDT"
         if isinstance(params, HedgedParams):
             self.instruments["ETH"] = f"{params.spot_venue}:spot:ETHUSDT"
+        if isinstance(params, LendingParams):
+            self.instruments["ETH"] = "uniswap:WETH/USDT"
         self.usd_oracle = "USDT/USD" if self.share_class == "USDT" else "WETH/USD"
         extra = {"ETH"} if isinstance(params, StakingParams) else set()
         self.assets = sorted({self.share_class, *self.instruments, *extra})
