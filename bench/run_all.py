@@ -3,7 +3,9 @@
 Each backtest runs in its own process (peak memory is per run). Basis modes run with
 `hedge_allocation={binance=0.5,bybit=0.5}` on the full 2024-01-01 -> 2025-09-01 window:
 OKX funding starts 2024-05-01 and misses August 2024, so the default three-venue split
-cannot cover that window.
+cannot cover that window. Staking modes run over what their LST series cover
+(2024-06-01 -> 2025-09-01); pure_lending_eth from 2024-01-02 (the hourly WETH/USD oracle
+starts an hour into 2024).
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from bench.ceilings import codec_events_per_s, memory_bus_events_per_s
 
 FULL = ["start=2024-01-01", "end=2025-09-01"]
 TWO_VENUES = "hedge_allocation={binance=0.5,bybit=0.5}"
+STAKING = ["start=2024-06-01", "end=2025-09-01"]
 RUNS: list[tuple[str, list[str]]] = [
     ("pure_lending_usdt", FULL),
     ("btc_basis", [*FULL, TWO_VENUES]),
     ("eth_basis", [*FULL, TWO_VENUES]),
+    ("pure_lending_eth", ["start=2024-01-02", "end=2025-09-01"]),
+    ("eth_staking_only", STAKING),
+    ("eth_leveraged", STAKING),
+    ("usdt_eth_staking_hedged_simple", STAKING),
+    ("usdt_eth_staking_hedged_leveraged", STAKING),
 ]
 
 
@@ -43,14 +51,14 @@ def main() -> None:
     if not args.data:
         print("CARRY_DATA is not set: benchmarking on the synthetic sample (its window)")
     print(
-        f"{'mode':<20}{'steps':>8}{'run s':>8}{'steps/s':>10}{'events':>10}"
+        f"{'mode':<34}{'steps':>8}{'run s':>8}{'steps/s':>10}{'events':>10}"
         f"{'events/s':>11}{'load s':>8}{'peak MB':>9}"
     )
     for mode, sets in RUNS:
         sets = sets if args.data else []
         f = _one(mode, sets, args.data)
         print(
-            f"{mode:<20}{f['steps']:>8}{f['run_s']:>8}{f['steps_per_s']:>10,}"
+            f"{mode:<34}{f['steps']:>8}{f['run_s']:>8}{f['steps_per_s']:>10,}"
             f"{f['events']:>10,}{f['events_per_s']:>11,}{f['load_s']:>8}"
             f"{f['peak_rss_mb']:>9}"
         )
