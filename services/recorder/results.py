@@ -19,6 +19,7 @@ from services.errors import CarryError
 from services.market_data.frame import market_frame
 from services.market_data.plan import price_proxies
 from services.recorder.actor import Recorder
+from services.recorder.report import render_report
 from services.reward_emitter.actor import run_drops
 
 HOURS_PER_YEAR = 24 * 365
@@ -127,6 +128,7 @@ def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, 
         }
         for name, columns in tables.items():
             pq.write_table(_table(columns), tmp / f"{name}.parquet")
+        (tmp / "report.html").write_text(render_report(rec, summary), encoding="utf-8")
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -13,7 +13,16 @@ from services.position_monitor.ledger import Ledger
 from services.valuation.keys import declared_keys
 from tests.stubs import run_actors, run_config
 
-MODES = ["pure_lending_usdt", "btc_basis", "eth_basis"]
+MODES = [
+    "pure_lending_usdt",
+    "btc_basis",
+    "eth_basis",
+    "pure_lending_eth",
+    "eth_staking_only",
+    "eth_leveraged",
+    "usdt_eth_staking_hedged_simple",
+    "usdt_eth_staking_hedged_leveraged",
+]
 FILES = [
     "summary.json",
     "equity.parquet",
@@ -22,6 +31,7 @@ FILES = [
     "settlements.parquet",
     "risk.parquet",
     "margins.parquet",
+    "report.html",
 ]
 
 
