@@ -30,17 +30,18 @@ class Ledger:
         found: list[Discrepancy] = []
         if isinstance(trigger, PositionRefresh):
             trigger, found = self._reconcile(trigger)
+        for delta in trigger.deltas:  # all or nothing: check every key first
+            if delta.key not in self.declared:
+                raise InvariantError(
+                    f"trigger {trigger.event_id} changes undeclared position {delta.key!r}; "
+                    f"this mode declares {sorted(self.declared)}"
+                )
         for delta in trigger.deltas:
             self._add(delta, trigger.event_id)
         return trigger, found
 
     def _add(self, delta: PositionDelta, cause: str) -> None:
         key = delta.key
-        if key not in self.declared:
-            raise InvariantError(
-                f"trigger {cause} changes undeclared position {key!r}; "
-                f"this mode declares {sorted(self.declared)}"
-            )
         value = self.positions.get(key, 0.0) + delta.amount
         kind = parse_key(key).kind
         if kind == "Perp" and abs(value) < 1e-12:
