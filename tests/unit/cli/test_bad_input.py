@@ -48,6 +48,23 @@ def data_copy(tmp_path: Path) -> Path:
         (["--mode", "btc_basis", "--set", "start=yesterday"], "is not a date"),
         (["--mode", "btc_basis", "--set", "rebalance"], "not of the form name=value"),
         (["--mode", "eth_basis", "--set", "spot_venue=binance"], "has no ETHUSDT spot series"),
+        (
+            ["--mode", "eth_leveraged", "--set", "target_ltv=0.95"],
+            "target_ltv 0.95 is above Aave's emode maximum LTV 0.93",
+        ),
+        (
+            ["--mode", "eth_leveraged", "--set", "emode=false", "--set", "target_ltv=0.85"],
+            "target_ltv 0.85 is above Aave's standard maximum LTV 0.8",
+        ),
+        (
+            ["--mode", "eth_leveraged", "--set", "hf_reduce=1.1"],
+            "is not below the health factor at the target LTV",
+        ),
+        (["--mode", "eth_staking_only", "--set", "lst_type=reth"], "lst_type"),
+        (
+            ["--mode", "eth_staking_only", "--set", "hedge_allocation={binance=1.0}"],
+            "unknown parameter 'hedge_allocation' for mode eth_staking_only",
+        ),
     ],
 )
 def test_bad_parameters_exit_non_zero_with_one_message(
