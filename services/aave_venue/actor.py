@@ -20,18 +20,17 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import FlashLoopOrder, LendingOrder
 from schemas.pnl import LIQUIDATION_LOSS
-from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SETTLE, OrderRejected, PhaseDone, VenueExecution
 from services.aave_venue.ops import AaveOps, Rejection
 from services.config.onchain import load_onchain
-from services.errors import InvariantError
 from services.onchain.costs import Costs
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import ActorContext, Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import AAVE
 from services.valuation.valuer import Valuer
 
 
-class AaveVenue(Actor):
+class AaveVenue(LedgerFollower):
     """Aave v3: lending, borrowing, the leverage loop, liquidation."""
 
     name = "aave_venue"
@@ -49,42 +48,19 @@ class AaveVenue(Actor):
             onchain.aave.close_factor,
             onchain.aave.flash_loan_fee,
         )
-        self.ledger: dict[str, float] = {}
-        self.version = -1
-        self.final_step = -1
-        self.market: MarketSnapshot | None = None
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Settle on the ledger closed at t-1; execute an order on its market and version."""
-        if isinstance(event, MarketSnapshot):
-            return event.step > 0 and self.final_step < event.step - 1
-        if isinstance(event, LendingOrder | FlashLoopOrder):
-            return (
-                self.market is None
-                or self.market.step != event.step
-                or self.version < event.based_on
-            )
-        return False
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
-        match event:
-            case PositionSnapshot():
-                self.ledger = event.positions
-                self.version = event.version
-                if event.phase == FINAL:
-                    self.final_step = event.step
-                return []
-            case MarketSnapshot():
-                self.market = event
+        if self.follow(event):
+            if isinstance(event, MarketSnapshot):
                 return [
                     *self._liquidate(event),
                     (triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)),
                 ]
-            case LendingOrder() | FlashLoopOrder() if event.venue == AAVE:
-                return [(triggers_topic.TOPIC, self._execute(event))]
-            case _:
-                return []
+            return []
+        if isinstance(event, LendingOrder | FlashLoopOrder) and event.venue == AAVE:
+            return [(triggers_topic.TOPIC, self._execute(event))]
+        return []
 
     def _liquidate(self, market: MarketSnapshot) -> list[Out]:
         found = self.ops.liquidation(self.ledger, market)
@@ -113,16 +89,11 @@ class AaveVenue(Actor):
         return [(triggers_topic.TOPIC, event)]
 
     def _execute(self, order: LendingOrder | FlashLoopOrder) -> Event:
-        if order.based_on != self.version:
-            raise InvariantError(
-                f"order {order.order_id} is based on version {order.based_on}, "
-                f"the venue holds {self.version}"
-            )
-        assert self.market is not None
+        market = self.check_version(order)
         if isinstance(order, LendingOrder):
-            result = self.ops.lending(order, self.ledger, self.market)
+            result = self.ops.lending(order, self.ledger, market)
         else:
-            result = self.ops.flash_loop(order, self.ledger, self.market)
+            result = self.ops.flash_loop(order, self.ledger, market)
         if isinstance(result, Rejection):
             self.log.info(
                 "order_rejected", step=order.step, order_id=order.order_id, reason=result.reason

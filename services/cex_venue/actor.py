@@ -16,19 +16,18 @@ from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.orders import OrderBase, PerpOrder, SpotOrder, TransferOrder
+from schemas.orders import PerpOrder, SpotOrder, TransferOrder
 from schemas.pnl import LIQUIDATION_LOSS, PERP_PRICE
-from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta, VenueExecution
 from services.cex_venue.margin import TierTable
 from services.cex_venue.orders import OrderBook, Rejection
 from services.cex_venue.settle import AccountSettlement, settle_account
-from services.errors import InvariantError
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import ActorContext, Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import cash, parse_key
 
 
-class CexVenue(Actor):
+class CexVenue(LedgerFollower):
     """Spot and USDT-margined perps on the configured CEX venues."""
 
     name = "cex_venue"
@@ -43,41 +42,18 @@ class CexVenue(Actor):
             for venue, cfg in ctx.config.venues.items()
         }
         self.book = OrderBook(ctx.config, self.tables)
-        self.ledger: dict[str, float] = {}
-        self.version = -1
-        self.final_step = -1
-        self.markets: dict[int, MarketSnapshot] = {}
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Settle step t only on the ledger closed at t-1; execute an order on its version."""
-        if isinstance(event, MarketSnapshot):
-            return event.step > 0 and self.final_step < event.step - 1
-        if isinstance(event, OrderBase):
-            return event.step not in self.markets or self.version < event.based_on
-        return False
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
-        match event:
-            case PositionSnapshot():
-                self.ledger = event.positions
-                self.version = event.version
-                if event.phase == FINAL:
-                    self.final_step = event.step
-                return []
-            case MarketSnapshot():
-                return self._settle(event)
-            case SpotOrder() | PerpOrder() | TransferOrder():
-                if event.venue not in self.tables:
-                    return []
-                return self._execute(event)
-            case _:
-                return []
+        if self.follow(event):
+            if isinstance(event, MarketSnapshot):
+                return self._settle(event, self.previous)
+            return []
+        if isinstance(event, SpotOrder | PerpOrder | TransferOrder) and event.venue in self.tables:
+            return self._execute(event)
+        return []
 
-    def _settle(self, market: MarketSnapshot) -> list[Out]:
-        self.markets[market.step] = market
-        self.markets.pop(market.step - 2, None)
-        previous = self.markets.get(market.step - 1)
+    def _settle(self, market: MarketSnapshot, previous: MarketSnapshot | None) -> list[Out]:
         out: list[Out] = []
         if previous is not None:
             perp_keys = sorted(k for k in self.ledger if parse_key(k).kind == "Perp")
@@ -87,11 +63,12 @@ class CexVenue(Actor):
                     venue, self.ledger, keys, previous, market, self.tables[venue]
                 )
                 if account is not None:
-                    out.extend(self._settlement_events(market.step, account))
+                    out.extend(self._settlement_events(market, account))
         out.append((triggers_topic.TOPIC, self.make(PhaseDone, market.step, phase=SETTLE)))
         return out
 
-    def _settlement_events(self, step: int, account: AccountSettlement) -> list[Out]:
+    def _settlement_events(self, market: MarketSnapshot, account: AccountSettlement) -> list[Out]:
+        step = market.step
         usdt = cash(account.venue, "USDT")
         out: list[Out] = []
         for move in account.moves:
@@ -134,19 +111,15 @@ class CexVenue(Actor):
                 side="buy" if first.size < 0 else "sell",
                 quantity=abs(first.size),
                 price=first.mark,
-                reference_price=self.markets[step].prices[first.instrument],
+                reference_price=market.prices[first.instrument],
                 cause=LIQUIDATION_LOSS,
             )
             out.append((triggers_topic.TOPIC, liquidation))
         return out
 
     def _execute(self, order: SpotOrder | PerpOrder | TransferOrder) -> list[Out]:
-        if order.based_on != self.version:
-            raise InvariantError(
-                f"order {order.order_id} is based on ledger version {order.based_on}, "
-                f"the venue holds version {self.version}"
-            )
-        result = self.book.execute(order, self.ledger, self.markets[order.step])
+        market = self.check_version(order)
+        result = self.book.execute(order, self.ledger, market)
         if isinstance(result, Rejection):
             self.log.info(
                 "order_rejected", step=order.step, order_id=order.order_id, reason=result.reason

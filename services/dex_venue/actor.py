@@ -20,11 +20,11 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import SwapOrder
 from schemas.pnl import SLIPPAGE, TRADING_FEES
-from schemas.positions import PositionSnapshot
 from schemas.triggers import Cost, OrderRejected, PositionDelta, VenueExecution
 from services.errors import InvariantError
 from services.onchain.costs import Costs
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import ActorContext, Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import WALLET, cash, lst_key
 from services.valuation.valuer import LSTS, TOKENS, Valuer
 
@@ -32,7 +32,7 @@ DEX = "uniswap"
 TOLERANCE = 1e-9
 
 
-class DexVenue(Actor):
+class DexVenue(LedgerFollower):
     """Market sales on a DEX."""
 
     name = "dex_venue"
@@ -43,25 +43,11 @@ class DexVenue(Actor):
         self.valuer = Valuer(ctx.config)
         self.costs = Costs(ctx.config, self.valuer)
         self.share = ctx.config.share_class
-        self.ledger: dict[str, float] = {}
-        self.version = -1
-        self.market: MarketSnapshot | None = None
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Execute an order on its step's market and ledger version."""
-        return isinstance(event, SwapOrder) and (
-            self.market is None or self.market.step != event.step or self.version < event.based_on
-        )
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
-        match event:
-            case PositionSnapshot():
-                self.ledger, self.version = event.positions, event.version
-            case MarketSnapshot():
-                self.market = event
-            case SwapOrder() if event.venue == DEX:
-                return [(triggers_topic.TOPIC, self._execute(event))]
+        if not self.follow(event) and isinstance(event, SwapOrder) and event.venue == DEX:
+            return [(triggers_topic.TOPIC, self._execute(event))]
         return []
 
     def _execute(self, order: SwapOrder) -> Event:

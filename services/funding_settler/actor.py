@@ -17,40 +17,22 @@ from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.pnl import FUNDING
-from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import cash, perp
 
 
-class FundingSettler(Actor):
+class FundingSettler(LedgerFollower):
     """Emits funding settlements for every held perp."""
 
     name = "funding_settler"
     topics = (market_topic.TOPIC, positions_topic.TOPIC)
     settles = True
 
-    def __init__(self, ctx: ActorContext) -> None:
-        super().__init__(ctx)
-        self.ledger: dict[str, float] = {}
-        self.final_step = -1
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Settle step t only on the ledger closed at t-1."""
-        return (
-            isinstance(event, MarketSnapshot)
-            and event.step > 0
-            and (self.final_step < event.step - 1)
-        )
-
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Track the ledger; settle funding on each market snapshot."""
-        if isinstance(event, PositionSnapshot):
-            if event.phase == FINAL:
-                self.ledger = event.positions
-                self.final_step = event.step
-            return []
-        if not isinstance(event, MarketSnapshot):
+        if not self.follow(event) or not isinstance(event, MarketSnapshot):
             return []
         out: list[Out] = []
         for instrument, rate in sorted(event.funding.items()):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schemas.pnl import COMPONENTS
@@ -11,8 +11,21 @@ from services.recorder.actor import Recorder
 
 WIDTH, HEIGHT, PAD = 900, 220, 44
 MAX_POINTS = 1200
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#843c39")
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#843c39",
+)
 
 
 def _thin(xs: Sequence[int], ys: Sequence[float | None]) -> list[tuple[int, float]]:
@@ -23,8 +36,9 @@ def _thin(xs: Sequence[int], ys: Sequence[float | None]) -> list[tuple[int, floa
     return [(x, float(y)) for x, y in points]
 
 
-def _chart(title: str, xs: Sequence[int], series: dict[str, Sequence[float | None]],
-           unit: str) -> str:
+def _chart(
+    title: str, xs: Sequence[int], series: Mapping[str, Sequence[float | None]], unit: str
+) -> str:
     lines = {name: _thin(xs, ys) for name, ys in series.items()}
     values = [y for pts in lines.values() for _, y in pts]
     if not xs or not values:
@@ -40,21 +54,23 @@ def _chart(title: str, xs: Sequence[int], series: dict[str, Sequence[float | Non
     def sy(y: float) -> float:
         return HEIGHT - PAD / 2 - (y - lo) / (hi - lo) * (HEIGHT - PAD)
 
-    parts = [f'<h2>{html.escape(title)}</h2><svg viewBox="0 0 {WIDTH} {HEIGHT}" '
-             f'width="{WIDTH}" height="{HEIGHT}" role="img">',
-             f'<rect x="{PAD}" y="{PAD / 2}" width="{WIDTH - 2 * PAD}" '
-             f'height="{HEIGHT - PAD}" fill="none" stroke="#ccc"/>']
-    for value in (lo, hi):
-        parts.append(f'<text x="2" y="{sy(value) + 4:.1f}" font-size="10">{value:,.4g}</text>')
+    parts = [
+        f'<h2>{html.escape(title)}</h2><svg viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img">',
+        f'<rect x="{PAD}" y="{PAD / 2}" width="{WIDTH - 2 * PAD}" '
+        f'height="{HEIGHT - PAD}" fill="none" stroke="#ccc"/>',
+    ]
+    parts += [f'<text x="2" y="{sy(v) + 4:.1f}" font-size="10">{v:,.4g}</text>' for v in (lo, hi)]
     if lo < 0 < hi:
-        parts.append(f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{sy(0):.1f}" y2="{sy(0):.1f}" '
-                     'stroke="#999" stroke-dasharray="3,3"/>')
+        parts.append(
+            f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{sy(0):.1f}" y2="{sy(0):.1f}" '
+            'stroke="#999" stroke-dasharray="3,3"/>'
+        )
     legend = []
     for i, (name, pts) in enumerate(lines.items()):
         color = PALETTE[i % len(PALETTE)]
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.2" '
-                     f'points="{path}"/>')
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.2" points="{path}"/>')
         legend.append(f'<span style="color:{color}">&#9632; {html.escape(name)}</span>')
     parts.append("</svg>")
     return "".join(parts) + f'<p class="legend">{" ".join(legend)} ({html.escape(unit)})</p>'
@@ -76,19 +92,25 @@ def render_report(rec: Recorder, summary: dict[str, Any]) -> str:
         _chart("Drawdown", steps, {"drawdown": drawdown}, "%"),
         _chart("Attribution (cumulative)", steps, parts, cls),
         _chart("Funding (cumulative)", steps, {"funding": rec.equity["funding"]}, cls)
-        if any(rec.equity["funding"]) else "",
-        _chart("Worst perp margin ratio", risk_steps,
-               {"margin ratio": rec.risk["worst_margin_ratio"]}, "ratio"),
-        _chart("Aave health factor", risk_steps, {"health factor": rec.risk["health_factor"]},
-               "HF"),
+        if any(rec.equity["funding"])
+        else "",
+        _chart(
+            "Worst perp margin ratio",
+            risk_steps,
+            {"margin ratio": rec.risk["worst_margin_ratio"]},
+            "ratio",
+        ),
+        _chart(
+            "Aave health factor", risk_steps, {"health factor": rec.risk["health_factor"]}, "HF"
+        ),
     ]
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{v:,.6g}</td></tr>"
-        for k, v in summary["attribution"].items() if v
+        for k, v in summary["attribution"].items()
+        if v
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in summary["notes"])
-    head = (f"{summary['mode']}: {summary['start']} .. {summary['end']} "
-            f"({summary['data_source']})")
+    head = f"{summary['mode']}: {summary['start']} .. {summary['end']} ({summary['data_source']})"
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(summary['mode'])}</title><style>"

@@ -14,13 +14,13 @@ from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SETTLE, PhaseDone, PositionDelta, SeasonalReward
 from services.config.params import StakingParams
 from services.config.run import RunConfig
 from services.market_data.plan import lst_symbol
 from services.reward_emitter.schedule import Drop, load_drops
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import ActorContext, Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import WALLET, atoken, cash, lst_key
 
 
@@ -37,7 +37,7 @@ def run_drops(config: RunConfig) -> list[Drop]:
     ]
 
 
-class RewardEmitter(Actor):
+class RewardEmitter(LedgerFollower):
     """Credits EtherFi reward drops to weETH holders."""
 
     name = "reward_emitter"
@@ -49,25 +49,10 @@ class RewardEmitter(Actor):
         self.drops = run_drops(ctx.config)
         self.held_hours = [0.0] * len(self.drops)
         self.paid = [False] * len(self.drops)
-        self.ledger: dict[str, float] = {}
-        self.final_step = -1
-        self.previous: MarketSnapshot | None = None
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Step t needs the ledger closed at t-1."""
-        return (
-            isinstance(event, MarketSnapshot)
-            and event.step > 0
-            and (self.final_step < event.step - 1)
-        )
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Accumulate the last hour's holdings; pay the drops due."""
-        if isinstance(event, PositionSnapshot):
-            if event.phase == FINAL:
-                self.ledger, self.final_step = event.positions, event.step
-            return []
-        if not isinstance(event, MarketSnapshot):
+        if not self.follow(event) or not isinstance(event, MarketSnapshot):
             return []
         out: list[Out] = []
         if self.previous is not None and self.drops:
@@ -80,7 +65,6 @@ class RewardEmitter(Actor):
                 if not self.paid[i] and drop.payout_ns <= event.ts:
                     self.paid[i] = True
                     out.append(self._pay(event, drop, self.held_hours[i]))
-        self.previous = event
         out.append((triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)))
         return out
 

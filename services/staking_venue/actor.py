@@ -19,19 +19,19 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import StakeOrder
 from schemas.pnl import TRANSFER
-from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SETTLE, OrderRejected, PhaseDone, PositionDelta, VenueExecution
 from services.config.onchain import load_onchain
 from services.errors import InvariantError
 from services.onchain.costs import Costs
-from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.actor import ActorContext, Out
+from services.runtime.follower import LedgerFollower
 from services.valuation.keys import LST_VENUES, WALLET, cash, lst_key
 from services.valuation.valuer import Valuer
 
 TOLERANCE = 1e-9
 
 
-class StakingVenue(Actor):
+class StakingVenue(LedgerFollower):
     """EtherFi and Lido."""
 
     name = "staking_venue"
@@ -44,42 +44,19 @@ class StakingVenue(Actor):
         days = load_onchain().staking.etherfi_unstake_days
         self.queue_steps = days * 86_400_000_000_000 // ctx.config.step_ns
         self.queue: list[tuple[int, float]] = []
-        self.ledger: dict[str, float] = {}
-        self.version = -1
-        self.final_step = -1
-        self.market: MarketSnapshot | None = None
-
-    def waits_for(self, topic: str, event: Event) -> bool:
-        """Settle on the ledger closed at t-1; execute an order on its market and version."""
-        if isinstance(event, MarketSnapshot):
-            return event.step > 0 and self.final_step < event.step - 1
-        if isinstance(event, StakeOrder):
-            return (
-                self.market is None
-                or self.market.step != event.step
-                or self.version < event.based_on
-            )
-        return False
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
-        match event:
-            case PositionSnapshot():
-                self.ledger = event.positions
-                self.version = event.version
-                if event.phase == FINAL:
-                    self.final_step = event.step
-                return []
-            case MarketSnapshot():
-                self.market = event
+        if self.follow(event):
+            if isinstance(event, MarketSnapshot):
                 return [
                     *self._claims(event),
                     (triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)),
                 ]
-            case StakeOrder() if event.venue in LST_VENUES.values():
-                return [(triggers_topic.TOPIC, self._execute(event))]
-            case _:
-                return []
+            return []
+        if isinstance(event, StakeOrder) and event.venue in LST_VENUES.values():
+            return [(triggers_topic.TOPIC, self._execute(event))]
+        return []
 
     def _claims(self, market: MarketSnapshot) -> list[Out]:
         due = [amount for step, amount in self.queue if step <= market.step]

@@ -8,13 +8,15 @@ then resize the shorts to the spot actually held, so the book stays delta-neutra
 
 from __future__ import annotations
 
-from schemas.orders import PerpOrder, SpotOrder, TransferOrder
+from functools import partial
+
+from schemas.orders import SpotOrder
 from schemas.risk import REBALANCE, REDUCE, RiskAssessment
-from services.cex_venue.fills import slippage_bps
 from services.config.params import BasisParams
 from services.config.venues import VenueConfig
 from services.strategies.base import Book, Intent, OrderSpec, Plan
-from services.valuation.keys import WALLET, cash, perp
+from services.strategies.hedging import margin_in, margin_out, resize_short, spot_unit_cost
+from services.valuation.keys import WALLET, cash
 
 MIN_NOTIONAL = 10.0
 """Smallest trade or transfer (USDT) worth sending."""
@@ -59,22 +61,32 @@ class BasisStrategy:
         return self.p.spot_allocation * book.equity / self._price(book)
 
     def _unit_cost(self, notional: float) -> float:
-        """Cost of buying one USDT of spot in a trade of `notional`, beyond the USDT itself."""
-        if not self.p.costs:
-            return 0.0
-        slip = slippage_bps(self.spot_cfg.slippage_buckets, notional) / 10_000.0
-        return (1.0 + slip) * (1.0 + self.spot_cfg.spot_taker_fee) - 1.0
+        return spot_unit_cost(self.spot_cfg, notional, self.p.costs)
 
     def _margin_target(self, book: Book, venue: str) -> float:
         return (1.0 - self.p.spot_allocation) * book.equity * self.p.hedge_allocation[venue]
 
     def _intents(self) -> list[Intent]:
         intents: list[Intent] = [self._sell_spot]
-        intents += [self._margin_out(v) for v in self.venues]
-        intents += [self._margin_in(v) for v in self.venues]
+        intents += [
+            margin_out(v, partial(self._margin_target, venue=v), MIN_NOTIONAL) for v in self.venues
+        ]
+        intents += [
+            margin_in(v, partial(self._margin_target, venue=v), self._spare, MIN_NOTIONAL)
+            for v in self.venues
+        ]
         intents.append(self._buy_spot)
-        intents += [self._resize_short(v) for v in self.venues]
+        intents += [
+            resize_short(v, self.p.asset, self.p.hedge_allocation[v], self._held, MIN_NOTIONAL)
+            for v in self.venues
+        ]
         return intents
+
+    def _held(self, book: Book) -> float:
+        return book.amount(self.spot_key)
+
+    def _spare(self, book: Book) -> float:
+        return book.amount(cash(WALLET, "USDT")) - self._spot_need(book)
 
     def _sell_spot(self, book: Book) -> OrderSpec | None:
         excess = book.amount(self.spot_key) - self._target_spot(book)
@@ -92,34 +104,6 @@ class BasisStrategy:
         )
         return notional * (1.0 + self._unit_cost(notional))
 
-    def _margin_out(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            excess = book.amount(cash(venue, "USDT")) - self._margin_target(book, venue)
-            if excess < MIN_NOTIONAL:
-                return None
-            return OrderSpec(
-                TransferOrder,
-                venue,
-                {"asset": "USDT", "from_account": venue, "to_account": WALLET, "amount": excess},
-            )
-
-        return intent
-
-    def _margin_in(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            deficit = self._margin_target(book, venue) - book.amount(cash(venue, "USDT"))
-            spare = book.amount(cash(WALLET, "USDT")) - self._spot_need(book)
-            amount = min(deficit, spare)
-            if amount < MIN_NOTIONAL:
-                return None
-            return OrderSpec(
-                TransferOrder,
-                venue,
-                {"asset": "USDT", "from_account": WALLET, "to_account": venue, "amount": amount},
-            )
-
-        return intent
-
     def _buy_spot(self, book: Book) -> OrderSpec | None:
         price = self._price(book)
         missing = self._target_spot(book) - book.amount(self.spot_key)
@@ -134,16 +118,3 @@ class BasisStrategy:
             self.p.spot_venue,
             {"symbol": self.symbol, "side": "buy", "quantity": quantity},
         )
-
-    def _resize_short(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            target = -book.amount(self.spot_key) * self.p.hedge_allocation[venue]
-            change = target - book.amount(perp(venue, self.symbol))
-            if abs(change) * self._price(book) < MIN_NOTIONAL:
-                return None
-            side = "buy" if change > 0 else "sell"
-            return OrderSpec(
-                PerpOrder, venue, {"symbol": self.symbol, "side": side, "quantity": abs(change)}
-            )
-
-        return intent

@@ -10,22 +10,23 @@ Then resize the shorts to the staked delta.
 
 from __future__ import annotations
 
+from functools import partial
+
 from schemas.orders import (
     FlashLoopOrder,
-    PerpOrder,
     SpotOrder,
     StakeOrder,
     SwapOrder,
     TransferOrder,
 )
 from schemas.risk import REBALANCE, REDUCE, RiskAssessment
-from services.cex_venue.fills import slippage_bps
 from services.config.onchain import load_onchain
 from services.config.params import HedgedLeveragedParams, HedgedParams, leverage_limits
 from services.config.venues import VenueConfig
 from services.market_data.plan import lst_symbol
 from services.strategies.base import Book, Intent, OrderSpec, Plan
 from services.strategies.dust import dust_intents
+from services.strategies.hedging import margin_in, margin_out, resize_short, spot_unit_cost
 from services.valuation.keys import (
     AAVE,
     LST_VENUES,
@@ -35,7 +36,6 @@ from services.valuation.keys import (
     cash,
     debt,
     lst_key,
-    perp,
 )
 
 MIN_NOTIONAL = 25.0
@@ -87,10 +87,10 @@ class HedgedStrategy:
         return (1.0 - self.p.stake_allocation) * free * self.p.hedge_allocation[venue]
 
     def _spot_cost(self, notional: float) -> float:
-        if not self.p.costs:
-            return 0.0
-        slip = slippage_bps(self.spot.slippage_buckets, notional) / 10_000.0
-        return (1.0 + slip) * (1.0 + self.spot.spot_taker_fee) - 1.0
+        return spot_unit_cost(self.spot, notional, self.p.costs)
+
+    def _margin_spare(self, book: Book) -> float:
+        return book.amount(cash(WALLET, "USDT")) - self.reserve - self._buy_need(book)
 
     # -- planning -------------------------------------------------------------------
     def plan(self, step: int, book: Book, risk: RiskAssessment) -> Plan | None:
@@ -110,8 +110,8 @@ class HedgedStrategy:
 
     def _grow(self) -> list[Intent]:
         return [
-            *(self._margin_out(v) for v in self.venues),
-            *(self._margin_in(v) for v in self.venues),
+            *self._margins_out(),
+            *self._margins_in(),
             self._buy_eth,
             self._eth_to_chain,
             self._stake,
@@ -123,45 +123,31 @@ class HedgedStrategy:
             self._unstake,
             self._eth_to_cex,
             self._sell_eth,
-            *(self._margin_in(v) for v in self.venues),
+            *self._margins_in(),
             *self._shorts(),
         ]
 
+    def _margins_out(self) -> list[Intent]:
+        return [
+            margin_out(v, partial(self._margin_target, venue=v), MIN_NOTIONAL) for v in self.venues
+        ]
+
+    def _margins_in(self) -> list[Intent]:
+        return [
+            margin_in(v, partial(self._margin_target, venue=v), self._margin_spare, MIN_NOTIONAL)
+            for v in self.venues
+        ]
+
     def _shorts(self) -> list[Intent]:
-        return [self._resize_short(v) for v in self.venues]
+        return [
+            resize_short(v, "ETH", self.p.hedge_allocation[v], self._staked_delta, MIN_NOTIONAL)
+            for v in self.venues
+        ]
 
     # -- intents --------------------------------------------------------------------
     def _buy_need(self, book: Book) -> float:
         missing = self._stake_target(book) - self._staked_value(book)
         return max(missing, 0.0) * (1.0 + self._spot_cost(missing))
-
-    def _margin_out(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            excess = book.amount(cash(venue, "USDT")) - self._margin_target(book, venue)
-            if excess < MIN_NOTIONAL:
-                return None
-            return OrderSpec(
-                TransferOrder,
-                venue,
-                {"asset": "USDT", "from_account": venue, "to_account": WALLET, "amount": excess},
-            )
-
-        return intent
-
-    def _margin_in(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            deficit = self._margin_target(book, venue) - book.amount(cash(venue, "USDT"))
-            spare = book.amount(cash(WALLET, "USDT")) - self.reserve - self._buy_need(book)
-            amount = min(deficit, spare)
-            if amount < MIN_NOTIONAL:
-                return None
-            return OrderSpec(
-                TransferOrder,
-                venue,
-                {"asset": "USDT", "from_account": WALLET, "to_account": venue, "amount": amount},
-            )
-
-        return intent
 
     def _buy_eth(self, book: Book) -> OrderSpec | None:
         price = book.asset_price("ETH")
@@ -247,16 +233,3 @@ class HedgedStrategy:
         return OrderSpec(
             SpotOrder, self.p.spot_venue, {"symbol": "ETHUSDT", "side": "sell", "quantity": amount}
         )
-
-    def _resize_short(self, venue: str) -> Intent:
-        def intent(book: Book) -> OrderSpec | None:
-            target = -self._staked_delta(book) * self.p.hedge_allocation[venue]
-            change = target - book.amount(perp(venue, "ETHUSDT"))
-            if abs(change) * book.asset_price("ETH") < MIN_NOTIONAL:
-                return None
-            side = "buy" if change > 0 else "sell"
-            return OrderSpec(
-                PerpOrder, venue, {"symbol": "ETHUSDT", "side": side, "quantity": abs(change)}
-            )
-
-        return intent
