@@ -36,3 +36,6 @@ ALL_TOPICS: tuple[str, ...] = (
 DEADLETTER = "carry.deadletter"
 """Transport only (not an event topic): records a consumer could not decode, set aside
 raw with headers naming their origin topic, partition and offset."""
+CLOSED = "carry.closed"
+"""Transport only: the ids (record keys) of runs that are complete everywhere; a
+consumer that starts or recovers skips their records instead of rebuilding their state."""

@@ -16,21 +16,38 @@ from tests.stubs import envelope, run_config
 
 CONFIG = run_config("usdt_eth_staking_hedged_leveraged")
 DECLARED = sorted(declared_keys(CONFIG))
-FREE = [k for k in DECLARED if ":Perp:" in k or k.endswith("debtToken:debtWETH")
-        or k.startswith(("binance:BaseToken:USDT", "bybit:BaseToken:USDT"))]
+FREE = [
+    k
+    for k in DECLARED
+    if ":Perp:" in k
+    or k.endswith("debtToken:debtWETH")
+    or k.startswith(("binance:BaseToken:USDT", "bybit:BaseToken:USDT"))
+]
 
-deltas = st.lists(st.tuples(st.sampled_from(FREE), st.floats(-1e6, 1e6)), min_size=1,
-                  max_size=4)
+deltas = st.lists(st.tuples(st.sampled_from(FREE), st.floats(-1e6, 1e6)), min_size=1, max_size=4)
 
 
 def _trigger(n: int, items: list[tuple[str, float]]) -> M2MSettlement | VenueExecution:
     ds = [PositionDelta(k, a) for k, a in items]
     if n % 2:
-        return M2MSettlement(**envelope(n, "x"), deltas=ds, venue="binance",
-                             instrument="binance:perp:ETHUSDT", kind="funding", size=1.0,
-                             mark=1.0)
-    return VenueExecution(**envelope(n, "y"), deltas=ds, order_id=str(n), action="a",
-                          venue="binance", operation="transfer", instrument="USDT")
+        return M2MSettlement(
+            **envelope(n, "x"),
+            deltas=ds,
+            venue="binance",
+            instrument="binance:perp:ETHUSDT",
+            kind="funding",
+            size=1.0,
+            mark=1.0,
+        )
+    return VenueExecution(
+        **envelope(n, "y"),
+        deltas=ds,
+        order_id=str(n),
+        action="a",
+        venue="binance",
+        operation="transfer",
+        instrument="USDT",
+    )
 
 
 @given(st.lists(deltas, min_size=1, max_size=30))
