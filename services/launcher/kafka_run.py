@@ -10,7 +10,6 @@ log up to where it ended after those commits (see `_quiet`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import anyio
 import structlog
@@ -19,7 +18,7 @@ from schemas import control
 from schemas.control import RunStopped
 from services.config.run import RunConfig
 from services.launcher.children import Children
-from services.launcher.run import Progress, RunAborted, run_started
+from services.launcher.run import Progress, RunAborted, report_progress, run_started
 from services.recorder.actor import Recorder
 from services.registry import KINDS, host
 from services.runtime.host import ActorHost
@@ -28,7 +27,6 @@ from services.runtime.kafka_url import KafkaUrl
 
 POLL_S = 0.05
 WATCH_S = 0.5
-PROGRESS_S = 0.2
 STALL_WARN_S = 10.0
 
 
@@ -107,7 +105,9 @@ class _Run:
             tg.start_soon(self._settle)
             tg.start_soon(self._watch)
             if progress is not None:
-                tg.start_soon(_report, self.recorder, self.config.steps, progress, self.done)
+                tg.start_soon(
+                    report_progress, self.recorder, self.config.steps, progress, self.done
+                )
             await self.bus.run_until(self.done)
             tg.cancel_scope.cancel()
         rec = self.recorder()
@@ -184,16 +184,3 @@ def _stopped(config: RunConfig, reason: str) -> RunStopped:
         event_id="launcher/0/1",
         reason=reason[:500],
     )
-
-
-async def _report(
-    recorder: Callable[[], Recorder | None],
-    steps: int,
-    progress: Progress,
-    done: Callable[[], bool],
-) -> None:
-    while not done():
-        rec = recorder()
-        if rec is not None and rec.last is not None:
-            progress(rec.last.step + 1, steps)
-        await anyio.sleep(PROGRESS_S)

@@ -75,7 +75,7 @@ async def run_on_bus(
 
         async with anyio.create_task_group() as tg:
             if progress is not None:
-                tg.start_soon(_report, recorder, config.steps, progress, done)
+                tg.start_soon(report_progress, recorder, config.steps, progress, done)
             await bus.run_until(done)
             tg.cancel_scope.cancel()
         rec = recorder()
@@ -96,12 +96,13 @@ async def run_on_bus(
         await bus.stop()
 
 
-async def _report(
+async def report_progress(
     recorder: Callable[[], Recorder | None],
     steps: int,
     progress: Progress,
     done: Callable[[], bool],
 ) -> None:
+    """Call `progress` with the recorder's last step a few times a second until `done()`."""
     while not done():
         rec = recorder()
         if rec is not None and rec.last is not None:
