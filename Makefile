@@ -20,7 +20,7 @@ $(BIN)/carry: pyproject.toml
 
 setup: $(BIN)/carry ## create .venv and install Carry with its dev tools
 
-run: setup ## run a backtest of MODE (default btc_basis) on $$CARRY_DATA or the synthetic sample
+run: setup ## run a backtest of MODE (default btc_basis) on CARRY_DATA or the synthetic sample
 	$(BIN)/carry backtest --mode $(MODE) $(if $(DATA),--data $(DATA))
 
 test: setup ## run every test tier (unit, real-data integration, Kafka)
