@@ -253,14 +253,10 @@ class AaveOps:
         costs: list[Cost],
         ledger: dict[str, float],
     ) -> dict[str, Any] | Rejection:
-        charge = self.costs.gas(gas_op, market)
-        if charge is not None:
-            key = charge.delta.key
-            left = ledger.get(key, 0.0) + sum(d.amount for d in deltas if d.key == key)
-            if _short(-charge.delta.amount, left):
-                return Rejection(f"{key} {left:.6f} cannot pay gas {-charge.delta.amount:.6f}")
-            deltas = [*deltas, charge.delta]
-            costs = [*costs, charge.cost]
+        paid = self.costs.pay_gas(gas_op, market, ledger, deltas, costs)
+        if isinstance(paid, str):
+            return Rejection(paid)
+        deltas, costs = paid
         return {
             "deltas": deltas,
             "order_id": order.order_id,

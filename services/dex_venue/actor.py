@@ -87,15 +87,10 @@ class DexVenue(LedgerFollower):
         target = cash(WALLET, buy)
         deltas = [PositionDelta(source, -x), PositionDelta(target, gross - fee)]
         costs = [Cost(TRADING_FEES, buy, fee)] if fee else []
-        charge = self.costs.gas("swap", market)
-        if charge is not None:
-            left = self.ledger.get(charge.delta.key, 0.0) + sum(
-                d.amount for d in deltas if d.key == charge.delta.key
-            )
-            if left < -charge.delta.amount:
-                return f"{charge.delta.key} {left:.6f} cannot pay gas"
-            deltas.append(charge.delta)
-            costs.append(charge.cost)
+        paid = self.costs.pay_gas("swap", market, self.ledger, deltas, costs)
+        if isinstance(paid, str):
+            return paid
+        deltas, costs = paid
         return {
             "deltas": deltas,
             "order_id": order.order_id,

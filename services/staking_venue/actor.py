@@ -19,7 +19,14 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import StakeOrder
 from schemas.pnl import TRANSFER
-from schemas.triggers import SETTLE, OrderRejected, PhaseDone, PositionDelta, VenueExecution
+from schemas.triggers import (
+    SETTLE,
+    Cost,
+    OrderRejected,
+    PhaseDone,
+    PositionDelta,
+    VenueExecution,
+)
 from services.config.onchain import load_onchain
 from services.errors import InvariantError
 from services.onchain.costs import Costs
@@ -67,18 +74,11 @@ class StakingVenue(LedgerFollower):
             PositionDelta(cash("etherfi", "ETH"), -amount),
             PositionDelta(cash(WALLET, "ETH"), amount),
         ]
-        costs = []
-        charge = self.costs.gas("claim", market)
-        if charge is not None:
-            if (
-                self.ledger.get(charge.delta.key, 0.0)
-                + (amount if charge.delta.key == cash(WALLET, "ETH") else 0.0)
-                < -charge.delta.amount
-            ):
-                self.log.warning("claim_deferred_no_gas", step=market.step, amount=amount)
-                return []
-            deltas.append(charge.delta)
-            costs.append(charge.cost)
+        paid = self.costs.pay_gas("claim", market, self.ledger, deltas, [])
+        if isinstance(paid, str):
+            self.log.warning("claim_deferred_no_gas", step=market.step, amount=amount)
+            return []
+        deltas, costs = paid
         self.queue = [(s, a) for s, a in self.queue if s > market.step]
         event = self.make(
             VenueExecution,
@@ -126,17 +126,13 @@ class StakingVenue(LedgerFollower):
             reason = f"{order.operation} is not available on {order.venue}" + (
                 ": wstETH exits by market sale (a swap order)" if order.venue == "lido" else ""
             )
-        costs = []
+        costs: list[Cost] = []
         if not reason:
-            charge = self.costs.gas(order.operation, market)
-            if charge is not None:
-                left = self.ledger.get(charge.delta.key, 0.0) + sum(
-                    d.amount for d in deltas if d.key == charge.delta.key
-                )
-                if left < -charge.delta.amount:
-                    reason = f"{charge.delta.key} {left:.6f} cannot pay gas"
-                deltas.append(charge.delta)
-                costs.append(charge.cost)
+            paid = self.costs.pay_gas(order.operation, market, self.ledger, deltas, costs)
+            if isinstance(paid, str):
+                reason = paid
+            else:
+                deltas, costs = paid
         if reason:
             self.log.info("order_rejected", step=order.step, order_id=order.order_id, reason=reason)
             return self.make(
