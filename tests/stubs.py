@@ -11,6 +11,7 @@ import structlog
 
 from schemas.base import Event
 from schemas.market import MarketSnapshot
+from schemas.pnl import PnLReport
 from services.config.run import DataSpec, RunConfig, build_run_config
 from services.data.dataset import SAMPLE_END, SAMPLE_START, DataSource
 from services.launcher.run import run_started
@@ -19,6 +20,60 @@ from services.runtime.actor import ActorContext
 from services.runtime.clock import StepClock
 from services.runtime.host import ActorHost
 from services.runtime.memory import MemoryBus
+
+MODES = (
+    "pure_lending_usdt",
+    "btc_basis",
+    "eth_basis",
+    "pure_lending_eth",
+    "eth_staking_only",
+    "eth_leveraged",
+    "usdt_eth_staking_hedged_simple",
+    "usdt_eth_staking_hedged_leveraged",
+)
+"""Every packaged mode."""
+
+RESULT_FILES = (
+    "summary.json",
+    "config.json",
+    "equity.parquet",
+    "positions.parquet",
+    "trades.parquet",
+    "settlements.parquet",
+    "risk.parquet",
+    "margins.parquet",
+    "report.html",
+)
+"""Every file of a results folder (two runs with the same inputs write them identically)."""
+
+
+def backtest(data: Path, out: Path, mode: str, *sets: str) -> dict[str, Any]:
+    """Run `carry backtest` in-process on `data`; return the summary."""
+    import json
+
+    from services.cli.main import main
+
+    args = ["backtest", "--mode", mode, "--data", str(data), "--out", str(out), "--quiet"]
+    for s in sets:
+        args += ["--set", s]
+    assert main(args) == 0
+    return dict(json.loads((out / "summary.json").read_text()))
+
+
+def pnl_report(step: int, run_id: str = "r") -> PnLReport:
+    """A minimal P&L report closing `step`."""
+    return PnLReport(
+        **{**envelope(step, "pnl_monitor"), "run_id": run_id},
+        share_class="USDT",
+        equity=1.0,
+        equity_usd=1.0,
+        initial_equity=1.0,
+        pnl_total=0.0,
+        attribution={},
+        step_pnl=0.0,
+        step_attribution={},
+        reconciliation_error=0.0,
+    )
 
 
 @cache

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from services.cex_venue.margin import TierTable
-from services.cli.main import main
 from services.config.venues import load_venues
 from tests.integration.rawfiles import column, ohlc, when
+from tests.stubs import MODES, backtest
 
 pytestmark = pytest.mark.realdata
 PERPS = "market_data/derivatives/futures_ohlcv"
@@ -18,31 +17,11 @@ FUNDING = "market_data/derivatives/funding_rates"
 SPOT = "market_data/spot_prices"
 
 
-def _run(data: Path, out: Path, mode: str, *sets: str) -> dict:
-    args = ["backtest", "--mode", mode, "--data", str(data), "--out", str(out), "--quiet"]
-    for s in sets:
-        args += ["--set", s]
-    assert main(args) == 0
-    return json.loads((out / "summary.json").read_text())
-
-
-MODES = [
-    "pure_lending_usdt",
-    "btc_basis",
-    "eth_basis",
-    "pure_lending_eth",
-    "eth_staking_only",
-    "eth_leveraged",
-    "usdt_eth_staking_hedged_simple",
-    "usdt_eth_staking_hedged_leveraged",
-]
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_mode_full_default_window_reconciles_and_is_never_liquidated(
     real_data_dir: Path, tmp_path: Path, mode: str
 ) -> None:
-    s = _run(real_data_dir, tmp_path / mode, mode)
+    s = backtest(real_data_dir, tmp_path / mode, mode)
     assert s["data_source"] == f"real: {real_data_dir.resolve()}"
     assert s["liquidations"] == []
     assert s["reconciliation_error"] < 1e-6 * s["initial_equity"]
@@ -76,7 +55,7 @@ def test_basis_with_rebalancing_survives_2024_25_on_binance_and_bybit(
     real_data_dir: Path, tmp_path: Path, asset: str
 ) -> None:
     mode = f"{asset.lower()}_basis"
-    s = _run(
+    s = backtest(
         real_data_dir,
         tmp_path / mode,
         mode,
@@ -147,7 +126,7 @@ def test_static_single_venue_funding_equals_direct_computation(
         "costs=false",
         "spot_allocation=0.3",
     ]
-    s = _run(real_data_dir, tmp_path / mode, mode, *sets)
+    s = backtest(real_data_dir, tmp_path / mode, mode, *sets)
     expected, liquidated, _ = _static_short(
         real_data_dir, asset, "2024-09-01", "2025-09-01", 0.3, 100_000.0, spot_file
     )
@@ -176,7 +155,7 @@ def test_static_basis_without_rebalancing_is_liquidated_when_the_venue_would(
         "rebalance=false",
         "costs=false",
     ]
-    s = _run(real_data_dir, tmp_path / mode, mode, *sets)
+    s = backtest(real_data_dir, tmp_path / mode, mode, *sets)
     _, liquidated, balance = _static_short(
         real_data_dir, asset, "2024-01-01", "2024-07-01", 0.6667, 100_000.0, spot_file
     )

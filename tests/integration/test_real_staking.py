@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,23 +10,16 @@ import pytest
 
 from services.cli.main import main
 from tests.integration.rawfiles import aave_daily, column, interpolate, oracle, when
+from tests.stubs import backtest
 
 pytestmark = pytest.mark.realdata
 DROPS = "manual_sources/etherfi_distributions"
 
 
-def _run(data: Path, out: Path, mode: str, *sets: str) -> dict:
-    args = ["backtest", "--mode", mode, "--data", str(data), "--out", str(out), "--quiet"]
-    for s in sets:
-        args += ["--set", s]
-    assert main(args) == 0
-    return json.loads((out / "summary.json").read_text())
-
-
 def test_static_loop_equity_is_collateral_growth_minus_debt_growth(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
-    s = _run(
+    s = backtest(
         real_data_dir,
         tmp_path / "lev",
         "eth_leveraged",
@@ -75,7 +67,7 @@ def _per_eeth(data: Path) -> dict[str, float]:
 def test_each_reward_drop_is_held_weeth_times_per_eeth_times_token_price(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
-    s = _run(
+    s = backtest(
         real_data_dir,
         tmp_path / "stk",
         "eth_staking_only",

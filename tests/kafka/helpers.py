@@ -15,18 +15,7 @@ from services.launcher.run import run_on_bus
 from services.recorder.results import write_results
 from services.runtime.kafka_url import KafkaUrl
 from services.runtime.memory import MemoryBus
-from tests.stubs import real_data, run_config
-
-FILES = (
-    "summary.json",
-    "config.json",
-    "equity.parquet",
-    "positions.parquet",
-    "trades.parquet",
-    "settlements.parquet",
-    "risk.parquet",
-    "margins.parquet",
-)
+from tests.stubs import RESULT_FILES, real_data, run_config
 
 
 def btc_config(days: int, extra: tuple[str, ...] = ()) -> RunConfig:
@@ -51,7 +40,7 @@ async def memory_results(config: RunConfig, out: Path) -> Path:
 
 def differing(a: Path, b: Path) -> list[str]:
     """Results files whose bytes differ between two folders."""
-    return [n for n in FILES if (a / n).read_bytes() != (b / n).read_bytes()]
+    return [n for n in RESULT_FILES if (a / n).read_bytes() != (b / n).read_bytes()]
 
 
 CARRY = (sys.executable, "-m", "services.cli.main")

@@ -17,7 +17,6 @@ from structlog.testing import capture_logs
 
 from schemas import clock, control, pnl
 from schemas.clock import Tick
-from schemas.pnl import PnLReport
 from schemas.topics import ALL_TOPICS, DEADLETTER
 from services.errors import BrokerError
 from services.launcher.run import run_started
@@ -25,28 +24,9 @@ from services.registry import host
 from services.runtime.kafka_bus import KafkaBus
 from services.runtime.kafka_url import KafkaUrl, parse_kafka_url
 from tests.kafka.helpers import CARRY, btc_config
-from tests.stubs import Tap
+from tests.stubs import Tap, pnl_report
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _pnl(run_id: str, step: int) -> PnLReport:
-    return PnLReport(
-        run_id=run_id,
-        step=step,
-        ts=0,
-        source="pnl_monitor",
-        event_id=f"pnl_monitor/{step}/0",
-        share_class="USDT",
-        equity=1.0,
-        equity_usd=1.0,
-        initial_equity=1.0,
-        pnl_total=0.0,
-        attribution={},
-        step_pnl=0.0,
-        step_attribution={},
-        reconciliation_error=0.0,
-    )
 
 
 async def _until(bus: KafkaBus, done: Callable[[], bool], seconds: float = 30) -> None:
@@ -114,15 +94,15 @@ async def test_redelivered_event_changes_nothing_and_recovery_republishes_nothin
         # (An actor's output depends causally on RunStarted; these hand-made ones do not,
         # so wait for it to be handled before sending them.)
         await _until(bus, lambda: bus.loops[0].handled >= 1)
-        await bus.publish(pnl.TOPIC, _pnl(run, 0))
-        await bus.publish(pnl.TOPIC, _pnl(run, 0))  # redelivered: same id, same bytes
+        await bus.publish(pnl.TOPIC, pnl_report(0, run))
+        await bus.publish(pnl.TOPIC, pnl_report(0, run))  # redelivered: same id, same bytes
         await _until(bus, lambda: bus.loops[0].handled >= 3)
         await bus.stop()
 
         # A new process of the same kind recovers: the three records are handled again
         # with their outputs dropped; the next record is live.
         bus = await clock_bus()
-        await bus.publish(pnl.TOPIC, _pnl(run, 1))
+        await bus.publish(pnl.TOPIC, pnl_report(1, run))
         await _until(bus, lambda: bus.loops[0].handled >= 4)
         await bus.stop()
         await _until(tap_bus, lambda: len(tap.seen[clock.TOPIC]) >= 3)

@@ -11,28 +11,7 @@ from schemas.positions import FINAL, PositionSnapshot
 from services.cli.main import main
 from services.position_monitor.ledger import Ledger
 from services.valuation.keys import declared_keys
-from tests.stubs import run_actors, run_config
-
-MODES = [
-    "pure_lending_usdt",
-    "btc_basis",
-    "eth_basis",
-    "pure_lending_eth",
-    "eth_staking_only",
-    "eth_leveraged",
-    "usdt_eth_staking_hedged_simple",
-    "usdt_eth_staking_hedged_leveraged",
-]
-FILES = [
-    "summary.json",
-    "equity.parquet",
-    "positions.parquet",
-    "trades.parquet",
-    "settlements.parquet",
-    "risk.parquet",
-    "margins.parquet",
-    "report.html",
-]
+from tests.stubs import MODES, RESULT_FILES, run_actors, run_config
 
 
 def _backtest(mode: str, out: Path, *extra: str) -> int:
@@ -58,7 +37,7 @@ def test_mode_runs_on_the_sample_and_reconciles(
     assert summary["final_equity"] == pytest.approx(
         summary["initial_equity"] + summary["pnl_total"]
     )
-    for name in FILES:
+    for name in RESULT_FILES:
         assert (tmp_path / "out" / name).is_file()
 
 
@@ -66,7 +45,7 @@ def test_two_runs_with_the_same_inputs_write_identical_bytes(tmp_path: Path, mon
     monkeypatch.delenv("CARRY_DATA", raising=False)
     assert _backtest("btc_basis", tmp_path / "a") == 0
     assert _backtest("btc_basis", tmp_path / "b") == 0
-    for name in FILES:
+    for name in RESULT_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 

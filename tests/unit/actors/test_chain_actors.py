@@ -9,7 +9,6 @@ from schemas.control import RunFinished
 from schemas.exposure import ExposureReport, Holding
 from schemas.market import MarketSnapshot
 from schemas.orders import OrdersDone, SpotOrder, TransferOrder
-from schemas.pnl import PnLReport
 from schemas.positions import FINAL, SETTLED, PositionSnapshot
 from schemas.risk import REDUCE, RiskAssessment
 from schemas.triggers import InitialCapital
@@ -20,25 +19,10 @@ from services.market_data.actor import MarketData
 from services.registry import factory
 from services.risk_monitor.actor import RiskMonitor
 from services.runtime.host import Mailbox
-from tests.stubs import context, envelope, market, run_config
+from tests.stubs import context, envelope, market, pnl_report, run_config
 
 CONFIG = run_config("btc_basis", ["end=2024-01-01T05:00"])
 SPOT, PERP = "binance:spot:BTCUSDT", "binance:perp:BTCUSDT"
-
-
-def _pnl(step: int) -> PnLReport:
-    return PnLReport(
-        **envelope(step, "pnl_monitor"),
-        share_class="USDT",
-        equity=1.0,
-        equity_usd=1.0,
-        initial_equity=1.0,
-        pnl_total=0.0,
-        attribution={},
-        step_pnl=0.0,
-        step_attribution={},
-        reconciliation_error=0.0,
-    )
 
 
 def test_clock_ticks_once_per_closed_step_then_finishes() -> None:
@@ -47,7 +31,7 @@ def test_clock_ticks_once_per_closed_step_then_finishes() -> None:
     assert isinstance(first[1], Tick)
     assert first[1].step == 0
     assert first[1].ts == CONFIG.start_ns
-    ticks = [clock.on_event("p", _pnl(t))[0][1] for t in range(CONFIG.steps)]
+    ticks = [clock.on_event("p", pnl_report(t))[0][1] for t in range(CONFIG.steps)]
     assert [type(e) for e in ticks] == [Tick] * (CONFIG.steps - 1) + [RunFinished]
     assert [e.step for e in ticks[:-1]] == list(range(1, CONFIG.steps))
     assert ticks[-1].steps == CONFIG.steps

@@ -79,21 +79,23 @@ def test_bad_parameters_exit_non_zero_with_one_message(
     assert "Traceback" not in err
 
 
-def test_missing_series_names_the_file_pattern(tmp_path: Path, capsys, data_copy: Path) -> None:
-    for f in (data_copy / FUNDING).glob("okx_BTCUSDT_*"):
-        f.unlink()
-    code, err = _run(
-        tmp_path,
-        capsys,
+def _two_months(data: Path) -> list[str]:
+    return [
         "--mode",
         "btc_basis",
         "--data",
-        str(data_copy),
+        str(data),
         "--set",
         "start=2024-01-01",
         "--set",
         "end=2024-03-01",
-    )
+    ]
+
+
+def test_missing_series_names_the_file_pattern(tmp_path: Path, capsys, data_copy: Path) -> None:
+    for f in (data_copy / FUNDING).glob("okx_BTCUSDT_*"):
+        f.unlink()
+    code, err = _run(tmp_path, capsys, *_two_months(data_copy))
     assert code == 2
     assert "okx_BTCUSDT_funding_rates_*.csv" in err
 
@@ -103,18 +105,7 @@ def test_malformed_row_names_file_and_line(tmp_path: Path, capsys, data_copy: Pa
     lines = path.read_text().splitlines()
     lines[5] = lines[5].split(",")[0] + ",not-a-number," + ",".join(lines[5].split(",")[2:])
     path.write_text("\n".join(lines) + "\n")
-    code, err = _run(
-        tmp_path,
-        capsys,
-        "--mode",
-        "btc_basis",
-        "--data",
-        str(data_copy),
-        "--set",
-        "start=2024-01-01",
-        "--set",
-        "end=2024-03-01",
-    )
+    code, err = _run(tmp_path, capsys, *_two_months(data_copy))
     assert code == 2
     assert path.name in err
     assert "line 6" in err

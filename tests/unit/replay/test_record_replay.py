@@ -11,17 +11,7 @@ from schemas.pnl import PnLReport
 from services.cli.main import main
 from services.replay.rebuild import replay
 from services.replay.record import RecordError, read_record, write_record
-
-FILES = (
-    "summary.json",
-    "config.json",
-    "equity.parquet",
-    "positions.parquet",
-    "trades.parquet",
-    "settlements.parquet",
-    "risk.parquet",
-    "margins.parquet",
-)
+from tests.stubs import RESULT_FILES
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,7 @@ def test_replay_of_a_recorded_run_writes_the_same_results(
 ) -> None:
     original, record = recorded
     assert main(["replay", "--file", str(record), "--out", str(tmp_path / "replay")]) == 0
-    for name in FILES:
+    for name in RESULT_FILES:
         assert (original / name).read_bytes() == (tmp_path / "replay" / name).read_bytes(), name
     assert "identical to the record" in capsys.readouterr().out
 
