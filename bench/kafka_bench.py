@@ -26,7 +26,7 @@ import anyio
 from bench.broker import session_broker
 from schemas.base import Event
 from schemas.topics import CONTROL
-from services.cli.main import resolve_data
+from services.cli.commands.backtest import resolve_data
 from services.config.run import RunConfig, build_run_config
 from services.launcher.kafka_run import run_on_kafka
 from services.launcher.run import run_on_bus
@@ -34,10 +34,10 @@ from services.recorder.results import write_results
 from services.replay.record import RecordingTap
 from services.runtime.actor import Out
 from services.runtime.host import ActorHost
-from services.runtime.kafka_bus import KafkaBus
-from services.runtime.kafka_client import make_producer
-from services.runtime.kafka_publish import Publisher
-from services.runtime.kafka_url import KafkaUrl, parse_kafka_url
+from services.runtime.kafka.bus import KafkaBus
+from services.runtime.kafka.client import make_producer
+from services.runtime.kafka.publish import Publisher
+from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
 from services.runtime.logs import configure_logging
 from services.runtime.memory import MemoryBus
 

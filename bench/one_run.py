@@ -13,7 +13,7 @@ import time
 
 import anyio
 
-from services.cli.main import resolve_data
+from services.cli.commands.backtest import resolve_data
 from services.config.run import build_run_config
 from services.launcher.run import run_on_bus
 from services.market_data.frame import market_frame

@@ -20,7 +20,7 @@ from services.data.grid import (
     sample_on_grid,
 )
 from services.data.load import Series, clear_cache, load_series, require_usable
-from services.data.sample import generate_sample
+from services.data.sample.generate import generate_sample
 from services.data.specs import Bounds, ColumnSpec, InputSpec, SeriesSpec
 from services.data.times import DAY_NS, HOUR_NS, iso, parse_when
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.data.files import check_data_dir
-from services.data.sample import generate_sample
-from services.data.sample_folder import previous_sample_files, readme_text
+from services.data.sample.folder import previous_sample_files, readme_text
+from services.data.sample.generate import generate_sample
 from services.errors import DataError
 
 SAMPLE_START = "2024-01-01"

@@ -22,8 +22,8 @@ from services.launcher.run import Progress, RunAborted, report_progress, run_sta
 from services.recorder.actor import Recorder
 from services.registry import KINDS, host
 from services.runtime.host import ActorHost
-from services.runtime.kafka_bus import KafkaBus
-from services.runtime.kafka_url import KafkaUrl
+from services.runtime.kafka.bus import KafkaBus
+from services.runtime.kafka.url import KafkaUrl
 
 POLL_S = 0.05
 WATCH_S = 0.5

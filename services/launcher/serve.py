@@ -8,13 +8,15 @@ over the same way (crash-only, without exiting).
 
 from __future__ import annotations
 
+import signal
+
 import anyio
 import structlog
 
 from services.registry import host
-from services.runtime.kafka_bus import KafkaBus
-from services.runtime.kafka_loop import RestartNeeded
-from services.runtime.kafka_url import KafkaUrl
+from services.runtime.kafka.bus import KafkaBus
+from services.runtime.kafka.loop import RestartNeeded
+from services.runtime.kafka.url import KafkaUrl
 
 
 async def serve(kinds: list[str], url: KafkaUrl, stop: anyio.Event, instance: str = "0") -> None:
@@ -44,3 +46,21 @@ async def serve(kinds: list[str], url: KafkaUrl, stop: anyio.Event, instance: st
         finally:
             await bus.stop()
     log.info("stopped")
+
+
+async def serve_until_signal(kinds: list[str], url: KafkaUrl, instance: str = "0") -> None:
+    """`serve` until SIGTERM or SIGINT (which drain); a second signal raises."""
+    stop = anyio.Event()
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                async for signum in signals:
+                    if stop.is_set():
+                        raise KeyboardInterrupt
+                    structlog.get_logger().info("draining", signal=signum)
+                    stop.set()
+
+            tg.start_soon(watch)
+            await serve(kinds, url, stop, instance)
+            tg.cancel_scope.cancel()

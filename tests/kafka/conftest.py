@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.broker import Broker, BrokerUnavailable, session_broker
-from services.runtime.kafka_url import KafkaUrl, parse_kafka_url
+from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
 from services.runtime.logs import configure_logging
 
 TEST_PORT, TEST_CONTROLLER_PORT = 19292, 19293

@@ -13,7 +13,7 @@ from pathlib import Path
 from services.config.run import RunConfig
 from services.launcher.run import run_on_bus
 from services.recorder.results import write_results
-from services.runtime.kafka_url import KafkaUrl
+from services.runtime.kafka.url import KafkaUrl
 from services.runtime.memory import MemoryBus
 from tests.stubs import RESULT_FILES, real_data, run_config
 

@@ -21,8 +21,8 @@ from schemas.topics import ALL_TOPICS, DEADLETTER
 from services.errors import BrokerError
 from services.launcher.run import run_started
 from services.registry import host
-from services.runtime.kafka_bus import KafkaBus
-from services.runtime.kafka_url import KafkaUrl, parse_kafka_url
+from services.runtime.kafka.bus import KafkaBus
+from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
 from tests.kafka.helpers import CARRY, btc_config
 from tests.stubs import Tap, pnl_report
 

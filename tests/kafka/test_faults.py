@@ -10,7 +10,7 @@ import pytest
 from bench.broker import start_private
 from services.launcher.kafka_run import run_on_kafka
 from services.recorder.results import write_results
-from services.runtime.kafka_url import parse_kafka_url
+from services.runtime.kafka.url import parse_kafka_url
 from tests.kafka.helpers import Served, btc_config, differing, memory_results
 
 RESTART_PORT, RESTART_CONTROLLER_PORT = 19392, 19393

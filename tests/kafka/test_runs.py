@@ -16,8 +16,8 @@ from services.recorder.actor import Recorder
 from services.recorder.results import write_results
 from services.replay.rebuild import replay
 from services.replay.record import read_record, write_record
-from services.runtime.kafka_reader import read_run
-from services.runtime.kafka_url import KafkaUrl
+from services.runtime.kafka.reader import read_run
+from services.runtime.kafka.url import KafkaUrl
 from tests.kafka.helpers import Served, btc_config, differing, memory_results
 
 pytestmark = pytest.mark.timeout(300)

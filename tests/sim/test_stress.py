@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from services.cli.main import main
-from services.data.sample import generate_sample
+from services.data.sample.generate import generate_sample
 from tests.integration.rawfiles import aave_daily, interpolate, oracle, when
 
 LTV, LT, BONUS = 0.93 * (1 - 0.0225), 0.95, 0.01

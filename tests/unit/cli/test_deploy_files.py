@@ -13,7 +13,7 @@ import pytest
 
 from services.cli.main import _parser, main
 from services.registry import KINDS
-from services.runtime.kafka_url import parse_kafka_url
+from services.runtime.kafka.url import parse_kafka_url
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 COMPOSE = (DEPLOY / "compose.yaml").read_text()

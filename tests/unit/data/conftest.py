@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.data.load import clear_cache
-from services.data.sample import generate_sample
+from services.data.sample.generate import generate_sample
 
 WriteFile = Callable[[str, str], Path]
 

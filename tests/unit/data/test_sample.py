@@ -10,7 +10,7 @@ import pytest
 from services.data.catalog import SERIES
 from services.data.files import matching_files
 from services.data.load import load_series
-from services.data.sample import generate_sample
+from services.data.sample.generate import generate_sample
 from services.data.times import HOUR_NS, parse_when
 from services.errors import ConfigError
 

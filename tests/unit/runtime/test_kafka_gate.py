@@ -6,9 +6,9 @@ import pytest
 
 from schemas.clock import Tick, codec
 from services.errors import ConfigError
-from services.runtime.kafka_gate import CausalGate
-from services.runtime.kafka_url import is_memory, parse_kafka_url
-from services.runtime.kafka_wire import Causality, Incoming, decode_record, topic_id
+from services.runtime.kafka.gate import CausalGate
+from services.runtime.kafka.url import is_memory, parse_kafka_url
+from services.runtime.kafka.wire import Causality, Incoming, decode_record, topic_id
 from tests.stubs import envelope
 
 

@@ -13,7 +13,7 @@ import structlog
 
 from schemas.topics import ALL_TOPICS, CLOSED
 from services.runtime.actor import Out
-from services.runtime.kafka_client import (
+from services.runtime.kafka.client import (
     connect_admin,
     make_consumer,
     partition_counts,
@@ -21,9 +21,9 @@ from services.runtime.kafka_client import (
     quiet_client_logs,
     tp,
 )
-from services.runtime.kafka_gate import CausalGate
-from services.runtime.kafka_url import KafkaUrl
-from services.runtime.kafka_wire import decode_record
+from services.runtime.kafka.gate import CausalGate
+from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.wire import decode_record
 
 POLL_MS = 200
 

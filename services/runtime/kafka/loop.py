@@ -27,11 +27,11 @@ from aiokafka.errors import KafkaError
 from services.runtime.actor import Out
 from services.runtime.bus import Done
 from services.runtime.host import ActorHost
-from services.runtime.kafka_client import make_consumer, partition_for, tp
-from services.runtime.kafka_gate import TP, CausalGate
-from services.runtime.kafka_publish import Committer, Publisher
-from services.runtime.kafka_url import KafkaUrl
-from services.runtime.kafka_wire import Causality, Incoming, decode_record
+from services.runtime.kafka.client import make_consumer, partition_for, tp
+from services.runtime.kafka.gate import TP, CausalGate
+from services.runtime.kafka.publish import Committer, Publisher
+from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.wire import Causality, Incoming, decode_record
 
 MAX_RECORDS = 1000
 POLL_MS = 100

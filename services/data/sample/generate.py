@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from services.data import sample_paths as sp
-from services.data.sample_files import SampleWriter, stamps
-from services.data.sample_folder import previous_sample_files
+from services.data.sample import paths as sp
+from services.data.sample.files import SampleWriter, stamps
+from services.data.sample.folder import previous_sample_files
 from services.data.times import DAY_NS, HOUR_NS, parse_when
 from services.errors import ConfigError
 

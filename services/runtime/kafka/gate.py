@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from services.runtime.kafka_wire import Incoming, topic_id
+from services.runtime.kafka.wire import Incoming, topic_id
 
 TP = tuple[str, int]
 """(topic constant, partition)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from services.data.sample_folder import readme_text
+from services.data.sample.folder import readme_text
 from services.data.times import TimeFormat
 
 FloatArray = npt.NDArray[np.float64]

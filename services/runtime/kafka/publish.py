@@ -12,10 +12,10 @@ from aiokafka.errors import KafkaError
 
 from schemas.base import Event
 from schemas.topics import DEADLETTER
-from services.runtime.kafka_client import Throttle, tp
-from services.runtime.kafka_gate import TP
-from services.runtime.kafka_url import KafkaUrl
-from services.runtime.kafka_wire import STAMP, Incoming, deadletter_headers, encode_event
+from services.runtime.kafka.client import Throttle, tp
+from services.runtime.kafka.gate import TP
+from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.wire import STAMP, Incoming, deadletter_headers, encode_event
 
 MAX_UNACKED = 20_000
 """Outputs in flight before publishing waits for acknowledgements (backpressure)."""

@@ -19,7 +19,7 @@ from schemas.registry import CODECS
 from schemas.topics import CLOSED, DEADLETTER
 from services.runtime.bus import Done
 from services.runtime.host import ActorHost
-from services.runtime.kafka_client import (
+from services.runtime.kafka.client import (
     connect_admin,
     ensure_topics,
     make_producer,
@@ -28,11 +28,11 @@ from services.runtime.kafka_client import (
     quiet_client_logs,
     tp,
 )
-from services.runtime.kafka_loop import KindLoop
-from services.runtime.kafka_publish import Publisher
-from services.runtime.kafka_reader import read_closed
-from services.runtime.kafka_url import KafkaUrl
-from services.runtime.kafka_wire import Causality
+from services.runtime.kafka.loop import KindLoop
+from services.runtime.kafka.publish import Publisher
+from services.runtime.kafka.reader import read_closed
+from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.wire import Causality
 
 CLOSE_TIMEOUT_S = 10.0
 

@@ -1,6 +1,6 @@
 """aiokafka clients configured for Carry: admin, producer, consumer, topic creation.
 
-With `services/runtime/kafka_*.py`, the only code that imports aiokafka.
+With the rest of `services/runtime/kafka/`, the only code that imports aiokafka.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 
 from services.errors import BrokerError
-from services.runtime.kafka_url import KafkaUrl
+from services.runtime.kafka.url import KafkaUrl
 
 CONNECT_TIMEOUT_S = 5.0
 """How long `carry serve` / `carry backtest` wait for a broker before failing."""
