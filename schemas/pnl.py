@@ -13,6 +13,7 @@ LENDING_INTEREST = "lending_interest"
 BORROW_COST = "borrow_cost"
 STAKING_YIELD = "staking_yield"
 SEASONAL_REWARDS = "seasonal_rewards"
+SEASONAL_REWARDS_ESTIMATED = "seasonal_rewards_estimated"
 SPOT_PRICE = "spot_price"
 PERP_PRICE = "perp_price"
 TRADING_FEES = "trading_fees"
@@ -28,6 +29,7 @@ COMPONENTS: tuple[str, ...] = (
     BORROW_COST,
     STAKING_YIELD,
     SEASONAL_REWARDS,
+    SEASONAL_REWARDS_ESTIMATED,
     SPOT_PRICE,
     PERP_PRICE,
     TRADING_FEES,

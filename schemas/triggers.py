@@ -99,8 +99,15 @@ class SeasonalReward(Event, frozen=True, kw_only=True, tag="seasonal_rewards"):
         drop: identifier of the drop (e.g. `eigen/2024-10-12`).
         token: reward token (EIGEN, ETHFI).
         amount: tokens credited.
-        eligible_balance: time-weighted balance the drop was computed on.
+        eligible_balance: time-weighted balance the drop was computed on (eETH: LST
+            units x the LST/ETH rate, averaged over the drop's window).
         rate: tokens per unit of eligible balance.
+        cause: `seasonal_rewards` (a published drop) or `seasonal_rewards_estimated`
+            (an airdrop estimated from published ranges).
+        eligible_units: the LST units (weETH) held, averaged over the same window.
+        estimated: the figure is an estimate, not a published amount.
+        figures: for an estimate, the per-eETH figure each source implies (by source
+            column); `rate` is the lowest of them.
     """
 
     deltas: list[PositionDelta]
@@ -110,6 +117,9 @@ class SeasonalReward(Event, frozen=True, kw_only=True, tag="seasonal_rewards"):
     eligible_balance: float
     rate: float
     cause: str = "seasonal_rewards"
+    eligible_units: float = 0.0
+    estimated: bool = False
+    figures: dict[str, float] = msgspec.field(default_factory=dict)
 
 
 class M2MSettlement(Event, frozen=True, kw_only=True, tag="m2m_pnl"):

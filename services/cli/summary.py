@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.recorder.notes import without_estimates
+
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
@@ -18,8 +20,8 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
         f"data          {summary['data_source']}",
         f"equity        {_money(summary['initial_equity'])} -> "
         f"{_money(summary['final_equity'])} {cls}",
-        f"P&L           {_money(summary['pnl_total'])} {cls}   APY {summary['apy']:.2%}   "
-        f"max drawdown {summary['max_drawdown']:.2%}",
+        f"P&L           {_money(summary['pnl_total'])} {cls}   APY {summary['apy']:.2%}"
+        f"{without_estimates(summary)}   max drawdown {summary['max_drawdown']:.2%}",
         "attribution",
     ]
     lines += [
@@ -39,8 +41,13 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
         lines.append(f"worst HF      {hf:.4f}")
     drops = summary.get("reward_drops", [])
     if drops:
-        total = sum(d["value"] for d in drops)
-        lines.append(f"reward drops  {len(drops)} worth {_money(total)} {cls}")
+        published = [d for d in drops if not d.get("estimated")]
+        total = sum(d["value"] for d in published)
+        lines.append(f"reward drops  {len(published)} published worth {_money(total)} {cls}")
+        guessed = [d for d in drops if d.get("estimated")]
+        if guessed:
+            total = sum(d["value"] for d in guessed)
+            lines.append(f"              {len(guessed)} estimated worth {_money(total)} {cls}")
     liqs = summary["liquidations"]
     lines.append(f"liquidations  {len(liqs)}")
     lines += [

@@ -227,8 +227,11 @@ class Recorder(Actor):
                     "time": t.ts,
                     "drop": t.drop,
                     "token": t.token,
-                    "eligible_weeth": t.eligible_balance,
+                    "estimated": t.estimated,
+                    "eligible_eeth": t.eligible_balance,
+                    "eligible_weeth": t.eligible_units,
                     "per_eeth": t.rate,
+                    "figures": dict(t.figures),
                     "amount": t.amount,
                     "value": t.amount * price,
                 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from schemas.pnl import COMPONENTS
 from services.recorder.actor import Recorder
+from services.recorder.notes import without_estimates
 
 WIDTH, HEIGHT, PAD = 900, 220, 44
 MAX_POINTS = 1200
@@ -118,7 +119,8 @@ def render_report(rec: Recorder, summary: dict[str, Any]) -> str:
         "td{padding:2px 12px}.legend{font-size:12px}</style></head><body>"
         f"<h1>{html.escape(head)}</h1>"
         f"<p>Equity {summary['initial_equity']:,.2f} &rarr; {summary['final_equity']:,.2f} "
-        f"{cls}; P&amp;L {summary['pnl_total']:,.2f}; APY {summary['apy']:.2%}; "
+        f"{cls}; P&amp;L {summary['pnl_total']:,.2f}; APY {summary['apy']:.2%}"
+        f"{without_estimates(summary)}; "
         f"max drawdown {summary['max_drawdown']:.2%}; liquidations "
         f"{len(summary['liquidations'])}; reconciliation error "
         f"{summary['reconciliation_error']:.3g}</p>"

@@ -13,14 +13,14 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.pnl import COMPONENTS
+from schemas.pnl import COMPONENTS, SEASONAL_REWARDS_ESTIMATED
 from services.config.run import RunConfig
 from services.errors import CarryError
 from services.market_data.frame import market_frame
 from services.market_data.plan import price_proxies
 from services.recorder.actor import Recorder
+from services.recorder.notes import apy, reward_notes
 from services.recorder.report import render_report
-from services.reward_emitter.actor import run_drops
 
 HOURS_PER_YEAR = 24 * 365
 MARK_NOTE = (
@@ -46,8 +46,8 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     steps = len(rec.equity["step"])
     initial, final = last.initial_equity, last.equity
     years = steps / HOURS_PER_YEAR
-    apy = (final / initial) ** (1.0 / years) - 1.0 if initial > 0 and final > 0 and years else 0.0
     attribution = {name: last.attribution.get(name, 0.0) for name in COMPONENTS}
+    estimated = attribution[SEASONAL_REWARDS_ESTIMATED]
     equity = rec.equity["equity"]
     peak, drawdown = -math.inf, 0.0
     for value in equity:
@@ -59,7 +59,13 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     notes = [MARK_NOTE, VM_NOTE] if config.strategy == "basis" else []
     if config.data.synthetic:
         notes.insert(0, "synthetic sample data: results say nothing about real markets")
-    notes += [f"reward {d.drop}: {d.note}" for d in run_drops(config) if d.note]
+    notes += reward_notes(config, rec.rewards)
+    if estimated:
+        notes.append(
+            f"estimated season airdrops credited {estimated:,.6g} {config.share_class} "
+            f"({SEASONAL_REWARDS_ESTIMATED}); apy_without_estimated_rewards takes their "
+            "credited value out of the final equity"
+        )
     return {
         "mode": config.mode,
         "start": iso(config.start_ns),
@@ -68,7 +74,8 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "initial_equity": initial,
         "final_equity": final,
         "pnl_total": last.pnl_total,
-        "apy": apy,
+        "apy": apy(initial, final, years),
+        "apy_without_estimated_rewards": apy(initial, final - estimated, years),
         "attribution": attribution,
         "attribution_sum": math.fsum(attribution.values()),
         "reconciliation_error": abs(last.pnl_total - math.fsum(attribution.values())),

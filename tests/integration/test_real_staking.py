@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -49,22 +50,51 @@ def test_static_loop_equity_is_collateral_growth_minus_debt_growth(
     assert s["attribution"]["staking_yield"] > 0 > s["attribution"]["borrow_cost"]
 
 
-def _per_eeth(data: Path) -> dict[str, float]:
-    """Per-eETH figure of each EIGEN and top-up drop, from the raw files."""
-    out: dict[str, float] = {}
+def _per_eeth(data: Path) -> dict[str, tuple[float, int, int]]:
+    """(per-eETH figure, window start, window end) of each published drop, from the raw files.
+
+    A one-week EIGEN period pays its weekly figure; any other length pays the row's own
+    total, eigen_earned / (eth_restaked + eth_not_restaked).
+    """
+    out: dict[str, tuple[float, int, int]] = {}
     with (data / DROPS / "eigen_distributions_raw.csv").open(newline="") as f:
         for row in csv.DictReader(f):
-            days = (when(row["staking_period_end"]) - when(row["staking_period_start"])) / 86400
-            weeks = (days + 1) / 7
-            figure = float(row["eigen_per_eeth_weekly"])
-            out[f"eigen/{row['staking_period_end']}"] = figure * (weeks if weeks > 8 / 7 else 1)
+            start = when(row["staking_period_start"])
+            end = when(row["staking_period_end"]) + 86400
+            if end - start == 7 * 86400:
+                figure = float(row["eigen_per_eeth_weekly"])
+            else:
+                eeth = float(row["eth_restaked"]) + float(row["eth_not_restaked"])
+                figure = float(row["eigen_earned"]) / eeth
+            out[f"eigen/{row['staking_period_end']}"] = (figure, start, end)
     with (data / DROPS / "ethfi_topups_raw.csv").open(newline="") as f:
         for row in csv.DictReader(f):
-            out[f"ethfi-topup/{row['top_up_date']}"] = float(row["ethfi_per_eeth_distributed"])
+            start = when(row["staking_period_start"])
+            end = when(row["staking_period_end"]) + 86400
+            figure = float(row["ethfi_per_eeth_distributed"])
+            out[f"ethfi-topup/{row['top_up_date']}"] = (figure, start, end)
     return out
 
 
-def test_each_reward_drop_is_held_weeth_times_per_eeth_times_token_price(
+def _seasons(data: Path) -> dict[str, tuple[float, float, int, int]]:
+    """(per-eETH midpoint, extra-yield midpoint as a fraction, start, end) of each season."""
+    out = {}
+    with (data / DROPS / "seasonal_drops.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            if not row["event"].startswith("Season"):
+                continue
+            low, high = row["reward_per_eeth"].strip("~").split("–")
+            ylow, yhigh = row["extra_yield_pct"].strip("~%").split("–")
+            out[f"season/{row['event']}"] = (
+                (float(low) + float(high)) / 2,
+                (float(ylow) + float(yhigh)) / 2 / 100,
+                when(row["start_date"]),
+                when(row["end_date"]),
+            )
+    return out
+
+
+def test_each_reward_drop_is_average_eeth_held_times_per_eeth_times_token_price(
     real_data_dir: Path, tmp_path: Path
 ) -> None:
     s = backtest(
@@ -75,9 +105,10 @@ def test_each_reward_drop_is_held_weeth_times_per_eeth_times_token_price(
         "costs=false",
         "sell_dust=false",
     )
-    start = when("2024-06-01")
-    held = 100.0 / oracle(real_data_dir, "weETH/ETH")[start]
-    per_eeth = _per_eeth(real_data_dir)
+    start, end = when("2024-06-01"), when("2025-09-01")
+    rate = oracle(real_data_dir, "weETH/ETH")
+    held = 100.0 / rate[start]
+    published, seasons = _per_eeth(real_data_dir), _seasons(real_data_dir)
     prices = {
         token: column(
             real_data_dir,
@@ -87,25 +118,43 @@ def test_each_reward_drop_is_held_weeth_times_per_eeth_times_token_price(
         )
         for token in ("EIGEN", "ETHFI")
     }
-    checked = 0
+    checked = set()
     for drop in s["reward_drops"]:
-        if drop["drop"].startswith("season/"):
-            continue  # ranges: checked in the unit tests
         payout = when(drop["time"][:10]) + int(drop["time"][11:13]) * 3600
-        figure = per_eeth[drop["drop"]]
-        # A window that began before the run counts those hours as zero holdings.
-        assert drop["per_eeth"] == pytest.approx(figure, rel=1e-12)
-        assert drop["amount"] == pytest.approx(drop["eligible_weeth"] * figure, rel=1e-12)
-        assert drop["eligible_weeth"] <= held * (1 + 1e-12)
-        if drop["eligible_weeth"] == pytest.approx(held, rel=1e-12):
-            assert drop["amount"] == pytest.approx(held * figure, rel=1e-12)
-            checked += 1
         price = prices[drop["token"]][payout]
+        if drop["estimated"]:
+            per_eeth, share, w0, w1 = seasons[drop["drop"]]
+            # The lower of the two figures the season's ranges imply at their midpoints.
+            figure = min(per_eeth, share / price)
+            assert drop["figures"]["reward_per_eeth"] == per_eeth
+            assert drop["figures"]["extra_yield_pct"] == pytest.approx(share / price, rel=1e-12)
+        else:
+            figure, w0, w1 = published[drop["drop"]]
+        # eETH = weETH units x the weETH/ETH rate, averaged over the window's hours
+        # (hours outside the run count as zero).
+        hours = range(max(w0, start), min(w1, end), 3600)
+        eeth = held * math.fsum(rate[h] for h in hours) / ((w1 - w0) / 3600)
+        assert drop["per_eeth"] == pytest.approx(figure, rel=1e-12), drop["drop"]
+        assert drop["eligible_eeth"] == pytest.approx(eeth, rel=1e-9), drop["drop"]
+        assert drop["eligible_weeth"] == pytest.approx(held * len(hours) / ((w1 - w0) / 3600))
+        assert drop["amount"] == pytest.approx(eeth * figure, rel=1e-9)
         assert drop["value"] == pytest.approx(drop["amount"] * price, rel=1e-12)
-    assert checked >= 40
-    assert s["attribution"]["seasonal_rewards"] == pytest.approx(
-        sum(d["value"] for d in s["reward_drops"]), rel=1e-9
+        checked.add(drop["drop"])
+    assert len(checked) == 55
+    first = next(d for d in s["reward_drops"] if d["drop"] == "eigen/2024-10-05")
+    assert round(first["per_eeth"], 4) == 1.2312
+    assert any("1.2312 EIGEN per eETH, not its weekly figure 0.205" in n for n in s["notes"])
+    parts = s["attribution"]
+    for estimated, component in ((False, "seasonal_rewards"), (True, "seasonal_rewards_estimated")):
+        values = [d["value"] for d in s["reward_drops"] if d["estimated"] == estimated]
+        assert parts[component] == pytest.approx(math.fsum(values), rel=1e-9)
+    assert s["pnl_total"] == pytest.approx(math.fsum(parts.values()), rel=1e-12)
+    years = s["steps"] / (24 * 365)
+    without = s["final_equity"] - parts["seasonal_rewards_estimated"]
+    assert s["apy_without_estimated_rewards"] == pytest.approx(
+        (without / s["initial_equity"]) ** (1 / years) - 1, rel=1e-12
     )
+    assert s["apy_without_estimated_rewards"] < s["apy"]
 
 
 def test_staking_window_before_the_lst_series_is_refused(

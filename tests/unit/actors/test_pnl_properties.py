@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 
 from schemas.pnl import PnLReport
 from schemas.positions import FINAL, PositionSnapshot
-from schemas.triggers import Cost, InitialCapital, M2MSettlement, PositionDelta, VenueExecution
+from schemas.triggers import (
+    Cost,
+    InitialCapital,
+    M2MSettlement,
+    PositionDelta,
+    SeasonalReward,
+    VenueExecution,
+)
 from services.pnl_monitor.actor import PnLMonitor
 from services.runtime.host import Mailbox
 from tests.stubs import context, envelope, market, run_config
@@ -153,3 +160,78 @@ def test_lending_interest_is_scaled_balance_times_index_growth(
     assert abs(interest - scaled * (i1 - i0)) <= 1e-9 * scaled * i1
     assert report.equity_usd == report.equity * usd
     assert report.reconciliation_error <= 1e-9 * scaled * i1
+
+
+STAKING = run_config("eth_staking_only")
+
+
+def _staking_market(step: int, rate: float, eigen: float, ethfi: float, eth_usd: float):
+    return market(
+        step,
+        prices={"uniswap:EIGEN/WETH": eigen, "uniswap:ETHFI/WETH": ethfi},
+        indices={"lst:weETH/ETH": rate},
+        oracle={"WETH/USD": eth_usd, "USDT/USD": 1.0},
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    weeth=st.floats(0.0, 1e4),
+    r0=st.floats(1.0, 1.1),
+    growth=st.floats(0.0, 0.001),
+    eigen=st.floats(1e-5, 1e-2),
+    ethfi=st.floats(1e-5, 1e-2),
+    published=st.floats(0.0, 1e4),
+    estimated=st.floats(0.0, 1e4),
+)
+def test_published_and_estimated_rewards_are_separate_parts_of_the_total(
+    weeth: float,
+    r0: float,
+    growth: float,
+    eigen: float,
+    ethfi: float,
+    published: float,
+    estimated: float,
+) -> None:
+    monitor = PnLMonitor(context(STAKING))
+    box = Mailbox(monitor, dedup=False)
+    positions = {"etherfi:LST:weETH": weeth}
+    capital = InitialCapital(
+        **envelope(0, "strategy"),
+        asset="ETH",
+        amount=weeth * r0,
+        deltas=[PositionDelta("etherfi:LST:weETH", weeth)],
+    )
+    box.deliver("m", _staking_market(0, r0, eigen, ethfi, 3000.0))
+    box.deliver("p", _final(0, positions, [capital], 0))
+    drops = [
+        SeasonalReward(
+            **envelope(1, "reward_emitter", n),
+            deltas=[PositionDelta(f"wallet:BaseToken:{token}", amount)],
+            drop=f"{token}/{n}",
+            token=token,
+            amount=amount,
+            eligible_balance=weeth * r0,
+            rate=amount / (weeth * r0) if weeth else 0.0,
+            cause="seasonal_rewards_estimated" if guess else "seasonal_rewards",
+            estimated=guess,
+        )
+        for n, (token, amount, guess) in enumerate(
+            (("EIGEN", published, False), ("ETHFI", estimated, True))
+        )
+    ]
+    closing = {
+        **positions,
+        "wallet:BaseToken:EIGEN": published,
+        "wallet:BaseToken:ETHFI": estimated,
+    }
+    r1 = r0 * (1 + growth)
+    box.deliver("m", _staking_market(1, r1, eigen, ethfi, 3000.0))
+    report = _report(box.deliver("p", _final(1, closing, drops, 1)))
+    scale = max(1.0, abs(report.equity))
+    parts = report.step_attribution
+    assert abs(parts.get("seasonal_rewards", 0.0) - published * eigen) <= 1e-12 * scale
+    assert abs(parts.get("seasonal_rewards_estimated", 0.0) - estimated * ethfi) <= 1e-12 * scale
+    assert abs(parts.get("staking_yield", 0.0) - weeth * (r1 - r0)) <= 1e-12 * scale
+    assert report.reconciliation_error <= 1e-12 * scale
+    assert abs(report.pnl_total - sum(report.attribution.values())) <= 1e-12 * scale
