@@ -142,7 +142,7 @@ def test_emitter_pays_average_eeth_held_times_the_per_eeth_figure() -> None:
 
 
 def test_emitter_books_a_season_estimate_apart_at_the_lower_figure() -> None:
-    drop, paid, (eeth, _) = _pay_one("season/Season 9 (synthetic)", token_eth=0.0005)
+    _, paid, (eeth, _) = _pay_one("season/Season 9 (synthetic)", token_eth=0.0005)
     assert paid.cause == "seasonal_rewards_estimated"
     assert paid.estimated
     assert paid.figures == {"reward_per_eeth": 3.0, "extra_yield_pct": pytest.approx(2.0)}
