@@ -42,6 +42,7 @@ RESULT_FILES = (
     "settlements.parquet",
     "risk.parquet",
     "margins.parquet",
+    "rewards.parquet",
     "report.html",
 )
 """Every file of a results folder (two runs with the same inputs write them identically)."""

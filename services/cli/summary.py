@@ -51,7 +51,7 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
     liqs = summary["liquidations"]
     lines.append(f"liquidations  {len(liqs)}")
     lines += [
-        f"  {liq['time']} {liq['venue']} {liq['instrument']} loss {_money(liq['loss'])} {cls}"
+        f"  {liq['time']} {liq['venue']} {liq['position_key']} loss {_money(liq['loss'])} {cls}"
         for liq in liqs
     ]
     lines.append(

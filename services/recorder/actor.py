@@ -8,6 +8,7 @@ folder.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -16,16 +17,18 @@ from schemas.base import Event
 from schemas.control import RunFinished, RunStopped
 from schemas.exposure import ExposureReport
 from schemas.market import MarketSnapshot
-from schemas.pnl import COMPONENTS, PnLReport
+from schemas.pnl import COMPONENTS, SEASONAL_REWARDS, PnLReport
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.risk import RiskAssessment
 from schemas.triggers import M2MSettlement, OrderRejected, SeasonalReward, VenueExecution
+from services.recorder.tables import TABLES, empty_columns
 from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.keys import WALLET, cash, parse_key, perp
 from services.valuation.valuer import Valuer
 
 
 class Recorder(Actor):
-    """Accumulates a run's tables column by column."""
+    """Accumulates a run's tables column by column (`tables.TABLES` declares them)."""
 
     name = "recorder"
     topics = topics.ALL_TOPICS
@@ -33,73 +36,16 @@ class Recorder(Actor):
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
         self.counts: Counter[str] = Counter()
-        self.equity: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "step",
-                "time",
-                "equity",
-                "equity_usd",
-                "pnl_total",
-                "step_pnl",
-                "reconciliation_error",
-                *COMPONENTS,
-            )
-        }
-        self.risk: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "step",
-                "time",
-                "worst_margin_ratio",
-                "delta_ratio",
-                "health_factor",
-                "ltv",
-                "required_action",
-                "breaches",
-            )
-        }
-        self.margins: dict[str, list[Any]] = {
-            name: []
-            for name in ("step", "time", "venue", "balance", "notional", "ratio", "maintenance")
-        }
-        self.positions: dict[str, list[Any]] = {
-            name: [] for name in ("step", "time", "key", "amount", "price", "value", "value_usd")
-        }
-        self.trades: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "step",
-                "time",
-                "order_id",
-                "action",
-                "venue",
-                "operation",
-                "instrument",
-                "side",
-                "quantity",
-                "price",
-                "reference_price",
-                "fees",
-                "cause",
-            )
-        }
-        self.settlements: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "step",
-                "time",
-                "venue",
-                "instrument",
-                "kind",
-                "size",
-                "mark",
-                "reference",
-                "rate",
-                "amount",
-            )
-        }
-        self.rewards: list[dict[str, Any]] = []
+        self.tables = {name: empty_columns(name) for name in TABLES}
+        self.equity = self.tables["equity"]
+        self.positions = self.tables["positions"]
+        self.trades = self.tables["trades"]
+        self.settlements = self.tables["settlements"]
+        self.risk = self.tables["risk"]
+        self.margins = self.tables["margins"]
+        self.rewards = self.tables["rewards"]
+        self.exposure: dict[str, list[Any]] = {"step": [], "net_delta_value": [], "gross": []}
+        self.reward_figures: list[dict[str, float]] = []
         self.rejections: list[dict[str, Any]] = []
         self.liquidations: list[dict[str, Any]] = []
         self.last: PnLReport | None = None
@@ -147,109 +93,108 @@ class Recorder(Actor):
     def _pnl(self, e: PnLReport) -> None:
         self.last = e
         row = self.equity
-        for name, value in (
-            ("step", e.step),
-            ("time", e.ts),
-            ("equity", e.equity),
-            ("equity_usd", e.equity_usd),
-            ("pnl_total", e.pnl_total),
-            ("step_pnl", e.step_pnl),
-            ("reconciliation_error", e.reconciliation_error),
-        ):
-            row[name].append(value)
+        row["step"].append(e.step)
+        row["time"].append(e.ts)
+        row["equity"].append(e.equity)
+        row["equity_usd"].append(e.equity_usd)
+        row["pnl_total"].append(e.pnl_total)
+        row["step_pnl"].append(e.step_pnl)
+        row["reconciliation_error"].append(e.reconciliation_error)
         for name in COMPONENTS:
-            row[name].append(e.attribution.get(name, 0.0))
+            row[f"pnl_{name}"].append(e.attribution.get(name, 0.0))
 
     def _exposure(self, e: ExposureReport) -> None:
+        self.exposure["step"].append(e.step)
+        self.exposure["net_delta_value"].append(e.net_delta_value)
+        self.exposure["gross"].append(e.gross)
         cols = self.positions
         for h in e.holdings:
-            for name, value in (
-                ("step", e.step),
-                ("time", e.ts),
-                ("key", h.key),
-                ("amount", h.amount),
-                ("price", h.price),
-                ("value", h.value),
-                ("value_usd", h.value_usd),
-            ):
-                cols[name].append(value)
+            is_perp = parse_key(h.key).kind == "Perp"
+            cols["step"].append(e.step)
+            cols["time"].append(e.ts)
+            cols["position_key"].append(h.key)
+            cols["asset"].append(h.asset)
+            cols["amount"].append(h.amount)
+            cols["unit_value"].append(None if is_perp else h.price)
+            cols["value"].append(h.value)
+            cols["value_usd"].append(h.value_usd)
+            cols["delta"].append(h.delta)
+            cols["notional"].append(h.notional if is_perp else None)
 
     def _risk(self, e: RiskAssessment) -> None:
-        for name, value in (
-            ("step", e.step),
-            ("time", e.ts),
-            ("worst_margin_ratio", e.worst_margin_ratio),
-            ("delta_ratio", e.delta_ratio),
-            ("health_factor", e.health_factor),
-            ("ltv", e.ltv),
-            ("required_action", e.required_action),
-            ("breaches", ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches)),
-        ):
-            self.risk[name].append(value)
-        for m in e.margins:
-            for name, value in (
-                ("step", e.step),
-                ("time", e.ts),
-                ("venue", m.venue),
-                ("balance", m.balance),
-                ("notional", m.notional),
-                ("ratio", m.ratio),
-                ("maintenance", m.maintenance),
-            ):
-                self.margins[name].append(value)
+        r = self.risk
+        r["step"].append(e.step)
+        r["time"].append(e.ts)
+        r["worst_margin_ratio"].append(e.worst_margin_ratio)
+        r["delta_ratio"].append(e.delta_ratio)
+        r["health_factor"].append(e.health_factor)
+        r["ltv"].append(e.ltv)
+        r["required_action"].append(e.required_action)
+        r["breaches"].append(
+            ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches) or None
+        )
+        m = self.margins
+        for v in e.margins:
+            m["step"].append(e.step)
+            m["time"].append(e.ts)
+            m["venue"].append(v.venue)
+            m["usdt_balance"].append(v.balance)
+            m["notional_usdt"].append(v.notional)
+            m["margin_ratio"].append(v.ratio if v.notional else None)
+            m["maintenance_margin"].append(v.maintenance)
+            m["initial_margin"].append(v.initial)
 
     def _trigger(self, t: Any) -> None:
         if isinstance(t, VenueExecution):
-            fees = sum(c.amount for c in t.costs)
-            for name, value in (
-                ("step", t.step),
-                ("time", t.ts),
-                ("order_id", t.order_id),
-                ("action", t.action),
-                ("venue", t.venue),
-                ("operation", t.operation),
-                ("instrument", t.instrument),
-                ("side", t.side),
-                ("quantity", t.quantity),
-                ("price", t.price),
-                ("reference_price", t.reference_price),
-                ("fees", fees),
-                ("cause", t.cause),
-            ):
-                self.trades[name].append(value)
+            self._trade(t)
             if t.operation == "liquidation":
                 self._liquidation(t)
         elif isinstance(t, SeasonalReward):
             price = self.valuer.asset_price(t.token, self.markets[t.step]) if t.amount else 0.0
-            self.rewards.append(
-                {
-                    "step": t.step,
-                    "time": t.ts,
-                    "drop": t.drop,
-                    "token": t.token,
-                    "estimated": t.estimated,
-                    "eligible_eeth": t.eligible_balance,
-                    "eligible_weeth": t.eligible_units,
-                    "per_eeth": t.rate,
-                    "figures": dict(t.figures),
-                    "amount": t.amount,
-                    "value": t.amount * price,
-                }
-            )
+            r = self.rewards
+            r["step"].append(t.step)
+            r["time"].append(t.ts)
+            r["drop"].append(t.drop)
+            r["token"].append(t.token)
+            r["estimated"].append(t.estimated)
+            r["eligible_eeth"].append(t.eligible_balance)
+            r["eligible_weeth"].append(t.eligible_units)
+            r["per_eeth"].append(t.rate)
+            r["amount"].append(t.amount)
+            r["value"].append(t.amount * price)
+            self.reward_figures.append(dict(t.figures))
         elif isinstance(t, M2MSettlement):
-            for name, value in (
-                ("step", t.step),
-                ("time", t.ts),
-                ("venue", t.venue),
-                ("instrument", t.instrument),
-                ("kind", t.kind),
-                ("size", t.size),
-                ("mark", t.mark),
-                ("reference", t.reference),
-                ("rate", t.rate),
-                ("amount", t.amount),
-            ):
-                self.settlements[name].append(value)
+            s = self.settlements
+            funding = t.kind == "funding"
+            s["step"].append(t.step)
+            s["time"].append(t.ts)
+            s["venue"].append(t.venue)
+            s["position_key"].append(instrument_key(t.instrument))
+            s["kind"].append(t.kind)
+            s["size"].append(t.size)
+            s["mark_price"].append(t.mark)
+            s["previous_mark_price"].append(None if funding else t.reference)
+            s["funding_rate"].append(t.rate if funding else None)
+            s["amount_usdt"].append(t.amount)
+
+    def _trade(self, t: VenueExecution) -> None:
+        at = self.markets[t.step]
+        cost = math.fsum(c.amount * self.valuer.asset_price(c.asset, at) for c in t.costs)
+        c = self.trades
+        c["step"].append(t.step)
+        c["time"].append(t.ts)
+        c["order_id"].append(t.order_id)
+        c["action"].append(t.action)
+        c["venue"].append(t.venue)
+        c["operation"].append(t.operation)
+        c["position_key"].append(trade_key(t))
+        c["symbol"].append(t.instrument.rsplit(":", 1)[-1])
+        c["side"].append(t.side or None)
+        c["quantity"].append(t.quantity)
+        c["fill_price"].append(t.price or None)
+        c["reference_price"].append(t.reference_price or None)
+        c["cost_value"].append(cost)
+        c["cause"].append(t.cause)
 
     def _liquidation(self, t: VenueExecution) -> None:
         at = self.markets[t.step]
@@ -259,9 +204,27 @@ class Recorder(Actor):
                 "step": t.step,
                 "time": t.ts,
                 "venue": t.venue,
-                "instrument": t.instrument,
+                "position_key": trade_key(t),
                 "price": t.price,
                 "quantity": t.quantity,
                 "loss": loss,
             }
         )
+
+
+def instrument_key(instrument: str) -> str:
+    """The ledger spelling of a market instrument (`binance:perp:BTCUSDT` ->
+    `binance:Perp:BTCUSDT`); position keys pass through."""
+    venue, _, rest = instrument.partition(":")
+    kind, _, symbol = rest.partition(":")
+    if kind == "perp":
+        return perp(venue, symbol)
+    return instrument
+
+
+def trade_key(t: VenueExecution) -> str:
+    """The position an execution is about: its first non-wallet key, else its first key."""
+    for d in t.deltas:
+        if not d.key.startswith(f"{WALLET}:"):
+            return d.key
+    return t.deltas[0].key if t.deltas else cash(t.venue, t.instrument)

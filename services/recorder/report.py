@@ -6,8 +6,9 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from schemas.pnl import COMPONENTS
-from services.recorder.actor import Recorder
 from services.recorder.notes import without_estimates
 
 WIDTH, HEIGHT, PAD = 900, 220, 44
@@ -77,33 +78,33 @@ def _chart(
     return "".join(parts) + f'<p class="legend">{" ".join(legend)} ({html.escape(unit)})</p>'
 
 
-def render_report(rec: Recorder, summary: dict[str, Any]) -> str:
+def render_report(tables: Mapping[str, pa.Table], summary: dict[str, Any]) -> str:
     """The report page for a finished run."""
     cls = summary["share_class"]
-    steps = rec.equity["step"]
-    equity = rec.equity["equity"]
+    eq = tables["equity"].to_pydict()
+    rk = tables["risk"].to_pydict()
+    steps = eq["step"]
+    equity = eq["equity"]
     peak, drawdown = float("-inf"), []
     for value in equity:
         peak = max(peak, value)
         drawdown.append(-(peak - value) / peak * 100 if peak > 0 else 0.0)
-    parts = {name: rec.equity[name] for name in COMPONENTS if any(rec.equity[name])}
-    risk_steps = rec.risk["step"]
+    parts = {name: eq[f"pnl_{name}"] for name in COMPONENTS if any(eq[f"pnl_{name}"])}
+    risk_steps = rk["step"]
     charts = [
         _chart("Equity", steps, {"equity": equity}, cls),
         _chart("Drawdown", steps, {"drawdown": drawdown}, "%"),
         _chart("Attribution (cumulative)", steps, parts, cls),
-        _chart("Funding (cumulative)", steps, {"funding": rec.equity["funding"]}, cls)
-        if any(rec.equity["funding"])
+        _chart("Funding (cumulative)", steps, {"funding": eq["pnl_funding"]}, cls)
+        if any(eq["pnl_funding"])
         else "",
         _chart(
             "Worst perp margin ratio",
             risk_steps,
-            {"margin ratio": rec.risk["worst_margin_ratio"]},
+            {"margin ratio": rk["worst_margin_ratio"]},
             "ratio",
         ),
-        _chart(
-            "Aave health factor", risk_steps, {"health factor": rec.risk["health_factor"]}, "HF"
-        ),
+        _chart("Aave health factor", risk_steps, {"health factor": rk["health_factor"]}, "HF"),
     ]
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{v:,.6g}</td></tr>"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -19,8 +20,10 @@ from services.errors import CarryError
 from services.market_data.frame import market_frame
 from services.market_data.plan import price_proxies
 from services.recorder.actor import Recorder
+from services.recorder.metrics import compute_metrics, drawdowns, monthly_returns
 from services.recorder.notes import apy, reward_notes
 from services.recorder.report import render_report
+from services.recorder.tables import SCHEMA_VERSION, TABLES, to_arrow
 
 HOURS_PER_YEAR = 24 * 365
 MARK_NOTE = (
@@ -48,18 +51,19 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     years = steps / HOURS_PER_YEAR
     attribution = {name: last.attribution.get(name, 0.0) for name in COMPONENTS}
     estimated = attribution[SEASONAL_REWARDS_ESTIMATED]
-    equity = rec.equity["equity"]
-    peak, drawdown = -math.inf, 0.0
-    for value in equity:
-        peak = max(peak, value)
-        drawdown = max(drawdown, (peak - value) / peak if peak > 0 else 0.0)
+    equity = np.asarray(rec.equity["equity"], dtype=np.float64)
+    times = np.asarray(rec.equity["time"], dtype=np.int64)
     ratios = [r for r in rec.risk["worst_margin_ratio"] if r is not None]
     factors = [h for h in rec.risk["health_factor"] if h is not None]
     frame = market_frame(config)
     notes = [MARK_NOTE, VM_NOTE] if config.strategy == "basis" else []
     if config.data.synthetic:
         notes.insert(0, "synthetic sample data: results say nothing about real markets")
-    notes += reward_notes(config, rec.rewards)
+    drops = [
+        {**r, "time": iso(r["time"]), "figures": f}
+        for r, f in zip(_rows(rec.rewards), rec.reward_figures, strict=True)
+    ]
+    notes += reward_notes(config, drops)
     if estimated:
         notes.append(
             f"estimated season airdrops credited {estimated:,.6g} {config.share_class} "
@@ -83,10 +87,12 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "liquidations": [{**liq, "time": iso(liq["time"])} for liq in rec.liquidations],
         "rejected_orders": len(rec.rejections),
         "trades": len(rec.trades["step"]),
-        "max_drawdown": drawdown,
+        "max_drawdown": float(np.max(drawdowns(equity))) if len(equity) else 0.0,
+        "metrics": compute_metrics(equity),
+        "monthly_returns": monthly_returns(times, equity),
         "worst_margin_ratio": min(ratios) if ratios else None,
         "worst_health_factor": min(factors) if factors else None,
-        "reward_drops": [{**r, "time": iso(r["time"])} for r in rec.rewards],
+        "reward_drops": drops,
         "steps": steps,
         "events": sum(rec.counts.values()),
         "events_by_topic": dict(sorted(rec.counts.items())),
@@ -98,18 +104,48 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     }
 
 
-def _table(columns: dict[str, list[Any]]) -> pa.Table:
-    arrays = {}
-    for name, values in columns.items():
-        if name == "time":
-            arrays[name] = pa.array(values, type=pa.timestamp("ns", tz="UTC"))
-        else:
-            arrays[name] = pa.array(values)
-    return pa.table(arrays)
+def _rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def file_metadata(config: RunConfig) -> dict[str, str]:
+    """Metadata every Parquet file of the run carries."""
+    return {
+        "carry.run_id": config.run_id,
+        "carry.mode": config.mode,
+        "carry.share_class": config.share_class,
+        "carry.schema_version": SCHEMA_VERSION,
+    }
+
+
+def _equity_columns(rec: Recorder) -> dict[str, list[Any]]:
+    """The P&L rows joined, by step, with the final exposure of the same step."""
+    at = {step: i for i, step in enumerate(rec.exposure["step"])}
+    rows = [at.get(step) for step in rec.equity["step"]]
+    net, gross = rec.exposure["net_delta_value"], rec.exposure["gross"]
+    return {
+        **rec.equity,
+        "net_delta_value": [None if i is None else net[i] for i in rows],
+        "gross_exposure": [None if i is None else gross[i] for i in rows],
+    }
+
+
+def arrow_tables(rec: Recorder, config: RunConfig) -> dict[str, pa.Table]:
+    """Every results table with its declared schema and the run's metadata."""
+    meta = file_metadata(config)
+    columns = {**rec.tables, "equity": _equity_columns(rec)}
+    return {name: to_arrow(name, columns[name], meta) for name in TABLES}
+
+
+def _json(data: Any) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n"
 
 
 def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, Any]:
     """Write the results folder atomically: a complete folder or none at all.
+
+    The folder is readable by others (0755, files 0644).
 
     Returns:
         The summary.
@@ -119,23 +155,15 @@ def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        (tmp / "summary.json").write_bytes(
-            msgspec.json.format(msgspec.json.encode(summary), indent=2) + b"\n"
-        )
-        (tmp / "config.json").write_bytes(
-            msgspec.json.format(msgspec.json.encode(_public_config(config)), indent=2) + b"\n"
-        )
-        tables = {
-            "equity": rec.equity,
-            "positions": rec.positions,
-            "trades": rec.trades,
-            "settlements": rec.settlements,
-            "risk": rec.risk,
-            "margins": rec.margins,
-        }
-        for name, columns in tables.items():
-            pq.write_table(_table(columns), tmp / f"{name}.parquet")
-        (tmp / "report.html").write_text(render_report(rec, summary), encoding="utf-8")
+        tmp.chmod(0o755)
+        (tmp / "summary.json").write_bytes(_json(summary))
+        (tmp / "config.json").write_bytes(_json(_public_config(config)))
+        tables = arrow_tables(rec, config)
+        for name, table in tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet")
+        (tmp / "report.html").write_text(render_report(tables, summary), encoding="utf-8")
+        for path in tmp.iterdir():
+            path.chmod(0o644)
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old")
             shutil.rmtree(old, ignore_errors=True)

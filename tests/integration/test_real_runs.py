@@ -9,6 +9,7 @@ import pytest
 from services.cex_venue.margin import TierTable
 from services.config.venues import load_venues
 from tests.integration.rawfiles import column, ohlc, when
+from tests.results_checks import check_metrics, check_tables
 from tests.stubs import MODES, backtest
 
 pytestmark = pytest.mark.realdata
@@ -22,6 +23,8 @@ def test_mode_full_default_window_reconciles_and_is_never_liquidated(
     real_data_dir: Path, tmp_path: Path, mode: str
 ) -> None:
     s = backtest(real_data_dir, tmp_path / mode, mode)
+    check_tables(tmp_path / mode, mode)
+    check_metrics(tmp_path / mode)
     assert s["data_source"] == f"real: {real_data_dir.resolve()}"
     assert s["liquidations"] == []
     assert s["reconciliation_error"] < 1e-6 * s["initial_equity"]

@@ -11,6 +11,7 @@ from schemas.positions import FINAL, PositionSnapshot
 from services.cli.main import main
 from services.position_monitor.ledger import Ledger
 from services.valuation.keys import declared_keys
+from tests.results_checks import check_metrics, check_tables
 from tests.stubs import MODES, RESULT_FILES, run_actors, run_config
 
 
@@ -39,6 +40,8 @@ def test_mode_runs_on_the_sample_and_reconciles(
     )
     for name in RESULT_FILES:
         assert (tmp_path / "out" / name).is_file()
+    check_tables(tmp_path / "out", mode)
+    check_metrics(tmp_path / "out")
 
 
 def test_two_runs_with_the_same_inputs_write_identical_bytes(tmp_path: Path, monkeypatch) -> None:

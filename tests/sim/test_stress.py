@@ -72,7 +72,7 @@ def test_loop_past_the_threshold_is_liquidated_exactly_as_aave_would(
     assert liquidation["loss"] == pytest.approx(repaid * BONUS, rel=1e-9)
     positions = pq.read_table(out / "positions.parquet").to_pylist()
     step = (t - t0) // 3600
-    after = {r["key"]: r["amount"] for r in positions if r["step"] == step}
+    after = {r["position_key"]: r["amount"] for r in positions if r["step"] == step}
     assert after["aave_v3:debtToken:debtWETH"] == pytest.approx(debt * 0.5, rel=1e-9)
     assert after["aave_v3:aToken:awstETH"] == pytest.approx(
         coll - seized / interpolate(liq, t), rel=1e-9
