@@ -17,7 +17,7 @@ from schemas.base import Event
 from schemas.control import RunFinished, RunStopped
 from schemas.exposure import ExposureReport
 from schemas.market import MarketSnapshot
-from schemas.pnl import COMPONENTS, SEASONAL_REWARDS, PnLReport
+from schemas.pnl import COMPONENTS, PnLReport
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.risk import RiskAssessment
 from schemas.triggers import M2MSettlement, OrderRejected, SeasonalReward, VenueExecution
