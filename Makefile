@@ -6,7 +6,7 @@ DATA ?= $(CARRY_DATA)
 MODE ?= btc_basis
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration test-kafka lint typecheck format check \
+.PHONY: help setup run test test-unit test-integration test-kafka test-browser lint typecheck format check \
         bench bench-kafka data-check kafka-fetch kafka-start kafka-stop clean
 
 help: ## list the targets
@@ -23,7 +23,7 @@ setup: $(BIN)/carry ## create .venv and install Carry with its dev tools
 run: setup ## run a backtest of MODE (default btc_basis) on CARRY_DATA or the synthetic sample
 	$(BIN)/carry backtest --mode $(MODE) $(if $(DATA),--data $(DATA))
 
-test: setup ## run every test tier (unit, real-data integration, Kafka)
+test: setup ## run every test tier (unit, sample runs, real-data, Kafka, browser)
 	$(BIN)/pytest
 
 test-unit: setup ## unit tests only (no data folder, no broker)
@@ -34,6 +34,9 @@ test-integration: setup ## real-data tests (needs CARRY_DATA)
 
 test-kafka: setup ## Kafka tests against the real broker from deploy/kafka
 	$(BIN)/pytest tests/kafka
+
+test-browser: setup ## report pages in headless Chromium (needs /usr/bin/chromium)
+	$(BIN)/pytest tests/browser
 
 lint: setup ## ruff
 	$(BIN)/ruff check schemas services tests bench
@@ -66,5 +69,5 @@ kafka-start: kafka-fetch ## start the single-node Kafka broker on 127.0.0.1:1909
 kafka-stop: ## stop the broker
 	deploy/kafka/kafka.sh stop
 
-clean: ## remove caches and results (keeps .venv and .kafka)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis results
+clean: ## remove caches (keeps results/, .venv and .kafka)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -61,4 +61,5 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
     for note in summary["notes"]:
         lines.append(f"note          {note}")
     lines.append(f"results       {out_dir}")
+    lines.append(f"report        {out_dir}/report.html")
     return "\n".join(lines) + "\n"

@@ -22,8 +22,8 @@ from services.market_data.plan import price_proxies
 from services.recorder.actor import Recorder
 from services.recorder.metrics import compute_metrics, drawdowns, monthly_returns
 from services.recorder.notes import apy, reward_notes
-from services.recorder.report import render_report
 from services.recorder.tables import SCHEMA_VERSION, TABLES, to_arrow
+from services.reports.tearsheet import render_report
 
 HOURS_PER_YEAR = 24 * 365
 MARK_NOTE = (
@@ -161,7 +161,7 @@ def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, 
         tables = arrow_tables(rec, config)
         for name, table in tables.items():
             pq.write_table(table, tmp / f"{name}.parquet")
-        (tmp / "report.html").write_text(render_report(tables, summary), encoding="utf-8")
+        (tmp / "report.html").write_text(render_report(tables, summary, config), encoding="utf-8")
         for path in tmp.iterdir():
             path.chmod(0o644)
         if out_dir.exists():
