@@ -36,3 +36,8 @@ class BrokerError(CarryError):
 
 class InvariantError(RuntimeError):
     """A broken internal invariant: the service crashes instead of limping on."""
+
+
+class OutputError(CarryError):
+    """An output path (results folder, record file) cannot be written without risking
+    something Carry did not write."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from functools import cache
 from importlib import resources
@@ -64,6 +65,11 @@ def load_mode(name: str) -> ModeFile:
 
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse one `name=value`; the value is a TOML literal or, failing that, a string."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ConfigError(
+            f"--set {text!r} holds a line break or control character",
+            "give one name=value per --set, e.g. --set capital=1 --set rebalance=false",
+        )
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep or not name:
@@ -93,6 +99,8 @@ def resolve_params(mode: ModeFile, overrides: list[str]) -> CommonParams:
                 f"known parameters: {', '.join(sorted(known))}",
             )
         values[name] = value
+    for name, value in values.items():
+        _check_finite(mode, name, value)
     try:
         params = msgspec.convert(values, cls)
     except msgspec.ValidationError as e:
@@ -102,6 +110,19 @@ def resolve_params(mode: ModeFile, overrides: list[str]) -> CommonParams:
         ) from e
     _check(mode, params)
     return params
+
+
+def _check_finite(mode: ModeFile, name: str, value: Any) -> None:
+    """Refuse infinities and NaN anywhere in a parameter (a float that overflows is inf)."""
+    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in inner:
+        _check_finite(mode, name, item)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(
+            f"parameter {name} of mode {mode.mode} holds {value}, which is not a finite number "
+            "(a literal beyond ±1.8e308 overflows to inf)",
+            f"give {name} a finite number",
+        )
 
 
 def parse_time(name: str, text: str) -> int:

@@ -17,9 +17,10 @@ from services.launcher.children import Children
 from services.launcher.kafka_run import run_on_kafka
 from services.launcher.run import Progress, run_on_bus
 from services.market_data.frame import market_frame
+from services.outputs.guard import check_out_file, check_out_folder
 from services.recorder.actor import Recorder
 from services.recorder.results import write_results
-from services.replay.record import RecordingTap, write_record
+from services.replay.record import RecordingTap, is_record_file, write_record
 from services.reward_emitter.actor import run_drops
 from services.runtime.actor import Out
 from services.runtime.kafka.reader import read_run
@@ -44,6 +45,14 @@ def check_inputs(config: RunConfig) -> None:
     run_drops(config)
 
 
+def check_outputs(config: RunConfig, out_dir: Path, record: Path | None = None) -> None:
+    """Refuse, before anything runs, outputs that would destroy what Carry did not write."""
+    data = Path(config.data.path)
+    check_out_folder(out_dir, data)
+    if record is not None:
+        check_out_file(record, data, is_record_file, "--record")
+
+
 def backtest(
     config: RunConfig,
     out_dir: Path,
@@ -58,8 +67,12 @@ def backtest(
 
     On Kafka a run id must be unique on the bus: unless `fixed_run_id`, a random
     suffix is added to the default id (a digest of the inputs).
+
+    Raises:
+        OutputError: `out_dir` or `record` may not be written (checked before the run).
     """
     check_inputs(config)
+    check_outputs(config, out_dir, record)
     if not is_memory(bus):
         if not fixed_run_id:
             config = msgspec.structs.replace(
@@ -72,7 +85,7 @@ def backtest(
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
     if tap is not None and record is not None:
-        write_record(record, config.run_id, "memory", tap.events)
+        write_record(record, config.run_id, "memory", tap.events, Path(config.data.path))
     return Finished(summary, out_dir, wall, config)
 
 
@@ -114,7 +127,7 @@ def _on_kafka(
     summary = write_results(out_dir, recorder, config)
     if record is not None:
         events: list[Out] = anyio.run(read_run, url, config.run_id)
-        write_record(record, config.run_id, str(url), events)
+        write_record(record, config.run_id, str(url), events, Path(config.data.path))
     return Finished(summary, out_dir, wall, config, str(url))
 
 

@@ -9,9 +9,10 @@ import anyio
 
 from services.errors import CarryError
 from services.launcher.backtest import Finished
+from services.outputs.guard import check_out_file, check_out_folder
 from services.recorder.results import write_results
 from services.replay.rebuild import replay
-from services.replay.record import RecordError, read_record, write_record
+from services.replay.record import RecordError, is_record_file, read_record, write_record
 from services.runtime.actor import Out
 from services.runtime.kafka.reader import read_run
 from services.runtime.kafka.url import KafkaUrl
@@ -19,12 +20,13 @@ from services.runtime.kafka.url import KafkaUrl
 
 def export_run(url: KafkaUrl, run_id: str, out: Path) -> int:
     """Write the records of `run_id` on `url` to the record file `out`; return the count."""
+    check_out_file(out, None, is_record_file, "--out")
     events: list[Out] = anyio.run(read_run, url, run_id)
     if not events:
         raise RecordError(
             f"no records of run {run_id} on {url}", "check --run-id and the bus namespace"
         )
-    return write_record(out, run_id, str(url), events)
+    return write_record(out, run_id, str(url), events, flag="--out")
 
 
 def replay_run(
@@ -34,6 +36,8 @@ def replay_run(
 
     Returns the finished run and, per event kind, how many rebuilt events were checked.
     """
+    if out_dir is not None:
+        check_out_folder(out_dir)
     if file is not None:
         header, events = read_record(file)
         run_id = run_id or header.run_id

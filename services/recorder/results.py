@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from services.config.run import RunConfig
 from services.errors import CarryError
 from services.market_data.frame import market_frame
 from services.market_data.plan import price_proxies
+from services.outputs.swap import replace_folder
 from services.recorder.actor import Recorder
 from services.recorder.metrics import compute_metrics, drawdowns, monthly_returns
 from services.recorder.notes import apy, reward_notes
@@ -145,36 +144,30 @@ def _json(data: Any) -> bytes:
 def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, Any]:
     """Write the results folder atomically: a complete folder or none at all.
 
-    The folder is readable by others (0755, files 0644).
+    The folder is readable by others (0755, files 0644). `out_dir` may replace only a
+    results folder Carry wrote, and never lies in or around the run's data folder
+    (`services.outputs`).
 
     Returns:
         The summary.
+
+    Raises:
+        OutputError: `out_dir` may not be written, or writing it failed.
     """
     summary = summary_of(rec, config)
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        tmp.chmod(0o755)
-        (tmp / "summary.json").write_bytes(_json(summary))
-        (tmp / "config.json").write_bytes(_json(_public_config(config)))
+
+    def fill(folder: Path) -> None:
+        folder.chmod(0o755)
+        (folder / "summary.json").write_bytes(_json(summary))
+        (folder / "config.json").write_bytes(_json(_public_config(config)))
         tables = arrow_tables(rec, config)
         for name, table in tables.items():
-            pq.write_table(table, tmp / f"{name}.parquet")
-        (tmp / "report.html").write_text(render_report(tables, summary, config), encoding="utf-8")
-        for path in tmp.iterdir():
+            pq.write_table(table, folder / f"{name}.parquet")
+        (folder / "report.html").write_text(render_report(tables, summary, config), encoding="utf-8")
+        for path in folder.iterdir():
             path.chmod(0o644)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    replace_folder(out_dir, fill, data=Path(config.data.path))
     return summary
 
 

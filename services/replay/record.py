@@ -8,10 +8,10 @@ merged by their causal stamps).
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 
@@ -19,6 +19,7 @@ from schemas.base import Event
 from schemas.registry import CODECS
 from schemas.topics import ALL_TOPICS
 from services.errors import CarryError
+from services.outputs.swap import replace_file
 from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.host import ActorHost
 
@@ -59,23 +60,51 @@ class RecordError(CarryError):
     """A record file or a recorded run cannot be read or replayed."""
 
 
-def write_record(path: Path, run_id: str, source: str, events: Iterable[Out]) -> int:
-    """Write `events` to `path` atomically; return how many were written."""
+def write_record(
+    path: Path,
+    run_id: str,
+    source: str,
+    events: Iterable[Out],
+    data: Path | None = None,
+    flag: str = "--record",
+) -> int:
+    """Write `events` to `path` atomically; return how many were written.
+
+    Only a record file may be replaced, and nothing is written inside `data`.
+
+    Raises:
+        OutputError: `path` may not be written, or writing it failed.
+    """
     frames = [_ENC.encode(_Frame(topic, CODECS[topic].encode(e))) for topic, e in events]
     header = _ENC.encode(
         RecordHeader(
             format=FORMAT, version=VERSION, run_id=run_id, source=source, events=len(frames)
         )
     )
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as f:
+
+    def fill(stream: BinaryIO) -> None:
         for frame in (header, *frames):
-            f.write(_LEN.pack(len(frame)))
-            f.write(frame)
-    os.replace(tmp, path)
+            stream.write(_LEN.pack(len(frame)))
+            stream.write(frame)
+
+    replace_file(path, fill, is_record_file, data, flag)
     return len(frames)
+
+
+def is_record_file(path: Path) -> bool:
+    """True if `path` starts with a Carry record header (a file Carry may replace)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+            if len(head) < 4:
+                return False
+            (size,) = _LEN.unpack(head)
+            if size > 4096:
+                return False
+            header = _HEADER.decode(f.read(size))
+    except (OSError, msgspec.DecodeError):
+        return False
+    return header.format == FORMAT
 
 
 def read_record(path: Path) -> tuple[RecordHeader, list[Out]]:

@@ -65,6 +65,23 @@ def data_copy(tmp_path: Path) -> Path:
             ["--mode", "eth_staking_only", "--set", "hedge_allocation={binance=1.0}"],
             "unknown parameter 'hedge_allocation' for mode eth_staking_only",
         ),
+        (["--mode", "btc_basis", "--set", "capital=inf"], "capital of mode btc_basis holds inf"),
+        (["--mode", "btc_basis", "--set", "capital=1e309"], "capital of mode btc_basis holds inf"),
+        (["--mode", "btc_basis", "--set", "capital=-inf"], "holds -inf, which is not a finite"),
+        (["--mode", "btc_basis", "--set", "margin_warn=inf"], "margin_warn of mode btc_basis"),
+        (["--mode", "btc_basis", "--set", "delta_report=1e309"], "delta_report of mode"),
+        (["--mode", "btc_basis", "--set", "target_margin_ratio=nan"], "holds nan"),
+        (
+            ["--mode", "btc_basis", "--set", "hedge_allocation={binance=inf,bybit=0.5}"],
+            "hedge_allocation of mode btc_basis holds inf",
+        ),
+        (["--mode", "eth_leveraged", "--set", "hf_reduce=-inf"], "hf_reduce of mode"),
+        (["--mode", "eth_leveraged", "--set", "target_ltv=1e999"], "target_ltv of mode"),
+        (["--mode", "eth_staking_only", "--set", "dust_gas_multiple=inf"], "dust_gas_multiple"),
+        (["--mode", "pure_lending_usdt", "--set", "gas_reserve=inf"], "gas_reserve of mode"),
+        (["--mode", "btc_basis", "--set", "capital=1\nrebalance=false"], "line break"),
+        (["--mode", "btc_basis", "--set", "rebalance=false\r"], "line break"),
+        (["--mode", "btc_basis", "--set", "capital\n=1"], "line break"),
     ],
 )
 def test_bad_parameters_exit_non_zero_with_one_message(
@@ -115,3 +132,13 @@ def test_data_folder_that_does_not_exist(tmp_path: Path, capsys) -> None:
     code, err = _run(tmp_path, capsys, "--mode", "btc_basis", "--data", str(tmp_path / "nope"))
     assert code == 2
     assert str(tmp_path / "nope") in err
+
+
+def test_a_bad_log_level_from_the_environment_is_refused(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("CARRY_LOG_LEVEL", "bogus")
+    code, err = _run(tmp_path, capsys, "--mode", "btc_basis")
+    assert code == 2
+    assert "CARRY_LOG_LEVEL='bogus' is not a log level" in err
+    assert "fix: use one of: debug, info, warning, error" in err
