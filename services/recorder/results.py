@@ -163,7 +163,8 @@ def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, 
         tables = arrow_tables(rec, config)
         for name, table in tables.items():
             pq.write_table(table, folder / f"{name}.parquet")
-        (folder / "report.html").write_text(render_report(tables, summary, config), encoding="utf-8")
+        report = render_report(tables, summary, config)
+        (folder / "report.html").write_text(report, encoding="utf-8")
         for path in folder.iterdir():
             path.chmod(0o644)
 
