@@ -21,7 +21,7 @@ from schemas.pnl import LIQUIDATION_LOSS, PERP_PRICE
 from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta, VenueExecution
 from services.cex_venue.margin import TierTable
 from services.cex_venue.orders import OrderBook, Rejection
-from services.cex_venue.settle import AccountSettlement, settle_account
+from services.cex_venue.settle import AccountSettlement, Perp, settle_account
 from services.runtime.actor import ActorContext, Out
 from services.runtime.follower import LedgerFollower
 from services.valuation.keys import cash, parse_key
@@ -42,6 +42,7 @@ class CexVenue(LedgerFollower):
             for venue, cfg in ctx.config.venues.items()
         }
         self.book = OrderBook(ctx.config, self.tables)
+        self._perps: tuple[dict[str, float] | None, list[tuple[str, list[Perp]]]] = (None, [])
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
@@ -56,16 +57,28 @@ class CexVenue(LedgerFollower):
     def _settle(self, market: MarketSnapshot, previous: MarketSnapshot | None) -> list[Out]:
         out: list[Out] = []
         if previous is not None:
-            perp_keys = sorted(k for k in self.ledger if parse_key(k).kind == "Perp")
-            for venue in self.venues:
-                keys = [k for k in perp_keys if k.startswith(f"{venue}:")]
-                account = settle_account(
-                    venue, self.ledger, keys, previous, market, self.tables[venue]
-                )
+            for venue, perps in self._accounts():
+                account = settle_account(venue, self.ledger, perps, previous, market)
                 if account is not None:
                     out.extend(self._settlement_events(market, account))
         out.append((triggers_topic.TOPIC, self.make(PhaseDone, market.step, phase=SETTLE)))
         return out
+
+    def _accounts(self) -> list[tuple[str, list[Perp]]]:
+        """Each configured venue with the ledger's perp keys on it (sorted), per ledger."""
+        if self._perps[0] is not self.ledger:
+            keys = sorted(k for k in self.ledger if parse_key(k).kind == "Perp")
+            accounts = []
+            for venue in self.venues:
+                perps = [self._perp(k) for k in keys if k.startswith(f"{venue}:")]
+                if perps:
+                    accounts.append((venue, perps))
+            self._perps = (self.ledger, accounts)
+        return self._perps[1]
+
+    def _perp(self, key: str) -> Perp:
+        venue, _, symbol = parse_key(key)
+        return Perp(key, f"{venue}:perp:{symbol}", self.tables[venue][symbol])
 
     def _settlement_events(self, market: MarketSnapshot, account: AccountSettlement) -> list[Out]:
         step = market.step

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from schemas.market import MarketSnapshot
 from services.cex_venue.margin import TierTable, liquidation_fraction
-from services.valuation.keys import cash, parse_key
+from services.valuation.keys import cash
 
 
 class PerpMove(NamedTuple):
@@ -37,42 +37,50 @@ class AccountSettlement(NamedTuple):
     """USDT left after variation margin at the liquidation price (lost if liquidated)."""
 
 
+class Perp(NamedTuple):
+    """A perp position key with its `prices` key and its maintenance tiers."""
+
+    key: str
+    instrument: str
+    table: TierTable
+
+
 def settle_account(
     venue: str,
     ledger: dict[str, float],
-    perp_keys: list[str],
+    perps: list[Perp],
     previous: MarketSnapshot,
     market: MarketSnapshot,
-    tables: dict[str, TierTable],
 ) -> AccountSettlement | None:
     """Settle a venue's perps from `previous` to `market`, liquidating on the way if the
     hour's adverse extreme (high for shorts, low for longs) breaks maintenance.
 
     Returns None when the account holds no perp.
     """
-    held = [(k, ledger[k]) for k in perp_keys if ledger.get(k, 0.0) != 0.0]
+    held = [(p, ledger[p.key]) for p in perps if ledger.get(p.key, 0.0) != 0.0]
     if not held:
         return None
-    instruments = [f"{venue}:perp:{parse_key(k).symbol}" for k, _ in held]
-    sizes = [size for _, size in held]
-    refs = [previous.prices[i] for i in instruments]
-    closes = [market.prices[i] for i in instruments]
-    worst = [
-        market.highs.get(i, close) if size < 0 else market.lows.get(i, close)
-        for i, size, close in zip(instruments, sizes, closes, strict=True)
-    ]
-    # The path must include the close: a gap can put the close beyond the extreme.
-    worst = [
-        max(w, c) if size < 0 else min(w, c)
-        for w, c, size in zip(worst, closes, sizes, strict=True)
-    ]
+    prices, highs, lows = market.prices, market.highs, market.lows
+    sizes: list[float] = []
+    refs: list[float] = []
+    closes: list[float] = []
+    worst: list[float] = []
+    for p, size in held:
+        close = prices[p.instrument]
+        # The path must include the close: a gap can put the close beyond the extreme.
+        if size < 0:
+            worst.append(max(highs.get(p.instrument, close), close))
+        else:
+            worst.append(min(lows.get(p.instrument, close), close))
+        sizes.append(size)
+        refs.append(previous.prices[p.instrument])
+        closes.append(close)
     balance = ledger.get(cash(venue, "USDT"), 0.0)
-    symbol_tables = [tables[parse_key(k).symbol] for k, _ in held]
-    x = liquidation_fraction(balance, sizes, refs, worst, symbol_tables)
+    x = liquidation_fraction(balance, sizes, refs, worst, [p.table for p, _ in held])
     marks = closes if x is None else [r + x * (w - r) for r, w in zip(refs, worst, strict=True)]
     moves = [
-        PerpMove(key, inst, size, ref, mark)
-        for (key, size), inst, ref, mark in zip(held, instruments, refs, marks, strict=True)
+        PerpMove(p.key, p.instrument, size, ref, mark)
+        for (p, size), ref, mark in zip(held, refs, marks, strict=True)
     ]
     remaining = balance + sum(m.size * (m.mark - m.reference) for m in moves)
     return AccountSettlement(venue, moves, x is not None, remaining)

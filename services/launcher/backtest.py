@@ -81,7 +81,7 @@ def backtest(
         return _on_kafka(config, parse_kafka_url(bus), out_dir, attach, record, progress, log_level)
     tap = RecordingTap() if record is not None else None
     started = time.perf_counter()
-    recorder: Recorder = anyio.run(_run_memory, config, progress, tap)
+    recorder = run_memory(config, progress, tap)
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
     if tap is not None and record is not None:
@@ -96,15 +96,27 @@ async def _until_signal(stop: anyio.Event) -> None:
             return
 
 
+def run_memory(
+    config: RunConfig,
+    progress: Progress | None = None,
+    tap: RecordingTap | None = None,
+    signals: bool = True,
+) -> Recorder:
+    """Run `config` on a `MemoryBus` in this process; SIGINT/SIGTERM abandon it if `signals`."""
+    recorder: Recorder = anyio.run(_run_memory, config, progress, tap, signals)
+    return recorder
+
+
 async def _run_memory(
-    config: RunConfig, progress: Progress | None, tap: RecordingTap | None = None
+    config: RunConfig, progress: Progress | None, tap: RecordingTap | None, signals: bool
 ) -> Recorder:
     stop = anyio.Event()
     bus = MemoryBus()
     if tap is not None:
         bus.attach(tap)
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_until_signal, stop)
+        if signals:
+            tg.start_soon(_until_signal, stop)
         recorder = await run_on_bus(config, bus, config.actors, progress, stop)
         tg.cancel_scope.cancel()
     return recorder

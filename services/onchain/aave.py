@@ -65,6 +65,10 @@ class Account(NamedTuple):
         return self.debt_usd / self.collateral_usd if self.collateral_usd else float("inf")
 
 
+NO_ACCOUNT = Account([], [], 0, 0)
+"""The account of a ledger without Aave positions (what `account` returns for it)."""
+
+
 def account(ledger: dict[str, float], market: MarketSnapshot) -> Account:
     """Read the Aave account out of a ledger."""
     collateral: list[Position] = []

@@ -18,9 +18,9 @@ from schemas.market import MarketSnapshot
 from schemas.pnl import COMPONENTS, PnLReport
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import Trigger
-from services.exposure_monitor.actor import value_positions
 from services.pnl_monitor.attribution import revaluation, trigger_values
 from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.holdings import equity as equity_of
 from services.valuation.valuer import Valuer
 
 
@@ -63,8 +63,7 @@ class PnLMonitor(Actor):
         if self.previous is not None:
             revaluation(self.valuer, self.positions, self.previous, market, parts)
         flows = trigger_values(self.valuer, self.pending, market, parts)
-        holdings, _, _, _ = value_positions(self.valuer, snapshot.positions, market)
-        equity = sum(h.value for h in holdings)
+        equity = equity_of(self.valuer, snapshot.positions, market)
         step_pnl = equity - self.equity - flows
         step_parts = {k: v for k, v in sorted(parts.items()) if v != 0.0}
         for name, value in step_parts.items():

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from schemas import exposure, market, pnl, positions, risk, topics, triggers
+from schemas import control, exposure, market, pnl, positions, risk, topics, triggers
 from schemas.base import Event
 from schemas.control import RunFinished, RunStopped
 from schemas.exposure import ExposureReport
@@ -53,6 +54,16 @@ class Recorder(Actor):
         self.stopped = ""
         self.valuer = Valuer(ctx.config)
         self.markets: dict[int, MarketSnapshot] = {}
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            market.TOPIC: self._market,
+            pnl.TOPIC: self._on_pnl,
+            exposure.TOPIC: self._on_exposure,
+            risk.TOPIC: self._on_risk,
+            positions.TOPIC: self._on_snapshot,
+            triggers.TOPIC: self._on_trigger,
+            control.TOPIC: self._on_control,
+        }
+        """What each topic's events are recorded by (the rest are only counted)."""
 
     def waits_for(self, topic: str, event: Event) -> bool:
         """Triggers are valued at their step's market."""
@@ -60,22 +71,37 @@ class Recorder(Actor):
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Count every event; record the ones that make the results."""
-        self.counts[topic] += 1
-        if topic == market.TOPIC and isinstance(event, MarketSnapshot):
+        counts = self.counts
+        counts[topic] = counts.get(topic, 0) + 1
+        handler = self._handlers.get(topic)
+        if handler is not None:
+            handler(event)
+        return []
+
+    def _market(self, event: Event) -> None:
+        if isinstance(event, MarketSnapshot):
             self.markets[event.step] = event
             self.markets.pop(event.step - 2, None)
-        elif topic == pnl.TOPIC and isinstance(event, PnLReport):
+
+    def _on_pnl(self, event: Event) -> None:
+        if isinstance(event, PnLReport):
             self._pnl(event)
-        elif topic == exposure.TOPIC and isinstance(event, ExposureReport):
-            if event.phase == FINAL:
-                self._exposure(event)
-        elif topic == risk.TOPIC and isinstance(event, RiskAssessment):
-            if event.phase == FINAL:
-                self._risk(event)
-        elif topic == positions.TOPIC and isinstance(event, PositionSnapshot):
+
+    def _on_exposure(self, event: Event) -> None:
+        if isinstance(event, ExposureReport) and event.phase == FINAL:
+            self._exposure(event)
+
+    def _on_risk(self, event: Event) -> None:
+        if isinstance(event, RiskAssessment) and event.phase == FINAL:
+            self._risk(event)
+
+    def _on_snapshot(self, event: Event) -> None:
+        if isinstance(event, PositionSnapshot):
             for trigger in event.applied:
                 self._trigger(trigger)
-        elif topic == triggers.TOPIC and isinstance(event, OrderRejected):
+
+    def _on_trigger(self, event: Event) -> None:
+        if isinstance(event, OrderRejected):
             self.rejections.append(
                 {
                     "step": event.step,
@@ -85,10 +111,11 @@ class Recorder(Actor):
                     "reason": event.reason,
                 }
             )
-        elif isinstance(event, RunFinished | RunStopped):
+
+    def _on_control(self, event: Event) -> None:
+        if isinstance(event, RunFinished | RunStopped):
             self.finished = True
             self.stopped = event.reason if isinstance(event, RunStopped) else ""
-        return []
 
     def _pnl(self, e: PnLReport) -> None:
         self.last = e

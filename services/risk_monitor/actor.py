@@ -3,16 +3,19 @@
 Inputs: `ExposureReport`, `MarketSnapshot` (Aave's oracle prices).
 Outputs: one `RiskAssessment` per ledger version: margin per CEX venue, delta drift,
 Aave health factor and LTV, breaches and the required action (`reduce` beats
-`rebalance` beats `none`).
+`rebalance` beats `none`). An exposure report carrying the very holdings of the previous
+one at the same market (a step without trades) reuses that assessment.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from schemas import exposure as exposure_topic
 from schemas import market as market_topic
 from schemas import risk as risk_topic
 from schemas.base import Event
-from schemas.exposure import ExposureReport
+from schemas.exposure import ExposureReport, Holding
 from schemas.market import MarketSnapshot
 from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment
 from services.cex_venue.margin import TierTable
@@ -25,6 +28,7 @@ from services.config.params import (
     hf_reduce_level,
     leverage_limits,
 )
+from services.onchain.aave import NO_ACCOUNT
 from services.risk_monitor.aave_checks import aave_account, aave_breaches
 from services.risk_monitor.checks import (
     delta_breaches,
@@ -33,6 +37,7 @@ from services.risk_monitor.checks import (
     venue_margins,
 )
 from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.keys import AAVE, declared_keys, parse_key
 
 
 class RiskMonitor(Actor):
@@ -56,6 +61,10 @@ class RiskMonitor(Actor):
             self.target_ltv = leverage_limits(p, self.mode.ltv)[0]
             self.hf_reduce = hf_reduce_level(p, self.mode.ltv, self.mode.liquidation_threshold)
         self.markets: dict[int, MarketSnapshot] = {}
+        self.aave = any(parse_key(k).venue == AAVE for k in declared_keys(ctx.config))
+        """False when the run can hold no Aave position (its account is always empty)."""
+        self._last: tuple[MarketSnapshot, list[Holding], tuple[float, float], dict[str, Any]] | None
+        self._last = None
 
     def waits_for(self, topic: str, event: Event) -> bool:
         """An exposure report needs its step's market."""
@@ -69,6 +78,25 @@ class RiskMonitor(Actor):
             return []
         if not isinstance(event, ExposureReport):
             return []
+        market = self.markets[event.step]
+        last = self._last
+        if (
+            last is not None
+            and last[0] is market
+            and last[1] is event.holdings
+            and last[2] == (event.gross, event.net_delta_value)
+        ):
+            figures = last[3]
+        else:
+            figures = self._assess(event, market)
+            self._last = (market, event.holdings, (event.gross, event.net_delta_value), figures)
+        assessment = self.make(
+            RiskAssessment, event.step, phase=event.phase, version=event.version, **figures
+        )
+        return [(risk_topic.TOPIC, assessment)]
+
+    def _assess(self, event: ExposureReport, market: MarketSnapshot) -> dict[str, Any]:
+        """The assessment's figures (everything but the envelope, phase and version)."""
         p = self.params
         margins = venue_margins(event, self.tables)
         ratios = [m.ratio for m in margins if m.notional]
@@ -77,7 +105,7 @@ class RiskMonitor(Actor):
         if isinstance(p, BasisParams | HedgedParams):
             breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
             breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
-        acct = aave_account(event, self.markets[event.step])
+        acct = aave_account(event, market) if self.aave else NO_ACCOUNT
         if isinstance(p, LeveragedParams | HedgedLeveragedParams):
             breaches += aave_breaches(acct, self.mode, self.hf_reduce, self.target_ltv, p.ltv_drift)
         else:
@@ -88,17 +116,12 @@ class RiskMonitor(Actor):
             if levels & {REDUCE, "liquidation"}
             else (REBALANCE if REBALANCE in levels else NONE)
         )
-        assessment = self.make(
-            RiskAssessment,
-            event.step,
-            phase=event.phase,
-            version=event.version,
-            margins=margins,
-            worst_margin_ratio=min(ratios) if ratios else None,
-            delta_ratio=drift,
-            breaches=breaches,
-            required_action=action,
-            health_factor=acct.health_factor(self.mode),
-            ltv=acct.ltv(),
-        )
-        return [(risk_topic.TOPIC, assessment)]
+        return {
+            "margins": margins,
+            "worst_margin_ratio": min(ratios) if ratios else None,
+            "delta_ratio": drift,
+            "breaches": breaches,
+            "required_action": action,
+            "health_factor": acct.health_factor(self.mode),
+            "ltv": acct.ltv(),
+        }

@@ -35,21 +35,24 @@ class Mailbox:
         self._dedup = dedup
         self._seen: dict[int, set[str]] = {}
         self.handled = 0
+        self._on_event = actor.on_event
+        self._waits = actor.waits_for if type(actor).waits_for is not Actor.waits_for else None
+        """None when the actor never parks (it keeps the base `waits_for`)."""
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Hand `event` to the actor now or park it; return what the actor published."""
         if self._dedup and self._already_seen(event):
             return []
-        actor = self.actor
-        if actor.waits_for(topic, event):
+        waits = self._waits
+        if waits is not None and waits(topic, event):
             self.parked.append((topic, event))
             if len(self.parked) > MAX_PARKED:
                 raise InvariantError(
-                    f"{actor.name} parked {len(self.parked)} events: a prerequisite never came"
+                    f"{self.actor.name} parked {len(self.parked)} events: a prerequisite never came"
                 )
             return []
         self.handled += 1
-        out = actor.on_event(topic, event)
+        out = self._on_event(topic, event)
         if self.parked:
             out = out + self._retry()
         return out

@@ -53,16 +53,18 @@ class MemoryBus:
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
         queue, subs = self._queue, self._subs
+        pop, extend, bound = queue.popleft, queue.extend, self.max_pending
+        budget = -1 if limit is None else limit
         count = 0
-        while queue and (limit is None or count < limit):
-            topic, event = queue.popleft()
+        while queue and count != budget:
+            topic, event = pop()
             count += 1
             for host in subs.get(topic, ()):
                 out = host.deliver(topic, event)
                 if out:
-                    queue.extend(out)
-            if len(queue) > self.max_pending:
-                raise InvariantError(f"MemoryBus queue exceeded {self.max_pending} events")
+                    extend(out)
+                    if len(queue) > bound:
+                        raise InvariantError(f"MemoryBus queue exceeded {bound} events")
         self.published += count
         return count
 
