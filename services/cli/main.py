@@ -1,4 +1,4 @@
-"""`carry`: backtests, data checks, sample data, actors on Kafka, records and replays."""
+"""`carry`: backtests, past runs and comparisons, data checks, actors on Kafka, replays."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import argparse
 import os
 import sys
 
-from services.cli.commands import backtest, data, kafka, modes
+from services.cli.commands import backtest, compare, completion, data, kafka, modes, runs
 from services.cli.commands.env import ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging
 
-COMMANDS = (backtest, data, modes, kafka)
+COMMANDS = (backtest, runs, compare, modes, data, kafka, completion)
 """Command modules, in the order `carry --help` lists them."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+EXIT_CODES = """exit codes:
+  0    success
+  1    the command completed but a check failed (e.g. carry data check: a series is unusable)
+  2    bad input: an unknown mode or parameter, an invalid file, a folder that is not a run
+  130  interrupted: nothing was written"""
 
 
 def _common() -> argparse.ArgumentParser:
@@ -29,9 +34,16 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The `carry` argument parser with every command."""
     common = _common()
-    parser = argparse.ArgumentParser(prog="carry", description=__doc__, parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="carry",
+        description=__doc__,
+        parents=[common],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add(sub, common)
@@ -47,7 +59,7 @@ def _user_error(error: BaseException) -> BaseException:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `carry` command."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if not hasattr(args, "log_level"):
         args.log_level = os.environ.get(ENV_LOG_LEVEL) or "warning"
     if args.log_level not in LOG_LEVELS:

@@ -86,13 +86,16 @@ def parse_override(text: str) -> tuple[str, Any]:
     return name, value
 
 
-def resolve_params(mode: ModeFile, overrides: list[str]) -> CommonParams:
-    """Apply `--set` overrides to the mode's parameters and validate them."""
+def resolve_params(
+    mode: ModeFile, overrides: list[str], base: dict[str, Any] | None = None
+) -> CommonParams:
+    """Apply `base` values (a run file's), then `--set` overrides, to the mode's
+    parameters and validate them."""
     cls = PARAMS_BY_STRATEGY[mode.strategy]
     known = set(cls.__struct_fields__)
     values = dict(mode.params)
-    for text in overrides:
-        name, value = parse_override(text)
+    pairs = [*(base or {}).items(), *(parse_override(text) for text in overrides)]
+    for name, value in pairs:
         if name not in known:
             raise ConfigError(
                 f"unknown parameter {name!r} for mode {mode.mode}",

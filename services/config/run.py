@@ -95,6 +95,8 @@ def build_run_config(
     overrides: list[str],
     run_id: str | None = None,
     window: tuple[str, str] | None = None,
+    base: dict[str, Any] | None = None,
+    venues: dict[str, VenueConfig] | None = None,
 ) -> RunConfig:
     """Resolve a mode, its overrides and a data source into a `RunConfig`.
 
@@ -104,30 +106,34 @@ def build_run_config(
         overrides: `name=value` strings from `--set`.
         run_id: explicit id; by default a digest of the inputs.
         window: `(start, end)` replacing the mode file's window (the sample dataset's
-            span); `--set start=/end=` still override it.
+            span); a run file's or `--set` `start=`/`end=` still override it.
+        base: parameter values from a run file, applied before `overrides`.
+        venues: venue tables (a run's `config.json`); default the packaged ones.
     """
     mode = load_mode(mode_name)
-    pre = [f"start={window[0]}", f"end={window[1]}"] if window else []
-    params = resolve_params(mode, pre + overrides)
+    pre = {"start": window[0], "end": window[1]} if window else {}
+    params = resolve_params(mode, overrides, {**pre, **(base or {})})
     start = parse_time("start", params.start)
     end = parse_time("end", params.end)
     plain = msgspec.to_builtins(params)
-    digest = hashlib.sha256(msgspec.json.encode([mode_name, plain, data.description])).hexdigest()[
-        :12
-    ]
     return RunConfig(
-        run_id=run_id or f"{mode_name}-{digest}",
+        run_id=run_id or f"{mode_name}-{config_digest(mode_name, plain, data)}",
         mode=mode.mode,
         strategy=mode.strategy,
         share_class=mode.share_class,
         params=plain,
         data=data,
-        venues=load_venues(),
+        venues=venues if venues is not None else load_venues(),
         actors=list(ACTORS_BY_STRATEGY[mode.strategy]),
         start_ns=start,
         step_ns=HOUR_NS,
         steps=(end - start + HOUR_NS - 1) // HOUR_NS,
     )
+
+
+def config_digest(mode: str, params: dict[str, Any], data: DataSpec) -> str:
+    """A short hash of what decides a run's results: mode, parameters and data source."""
+    return hashlib.sha256(msgspec.json.encode([mode, params, data.description])).hexdigest()[:12]
 
 
 def run_config_from_plain(config: dict[str, Any]) -> RunConfig:

@@ -173,6 +173,4 @@ def write_results(out_dir: Path, rec: Recorder, config: RunConfig) -> dict[str, 
 
 
 def _public_config(config: RunConfig) -> dict[str, Any]:
-    plain = msgspec.to_builtins(config)
-    plain.pop("run_id", None)
-    return dict(plain)
+    return dict(msgspec.to_builtins(config))

@@ -97,3 +97,15 @@ def test_report_loads_without_errors_and_shows_charts_and_tables(
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#chart-equity .hoverlayer .legend, #chart-equity .hovertext")
     page.close()
+
+
+def test_compare_page_overlays_equity_and_drawdown(runs: dict[str, Path], browser: Any) -> None:
+    page_file = runs["btc_basis"].parent / "compare.html"
+    assert main(["compare", *(str(p) for p in runs.values()), "--html", str(page_file)]) == 0
+    page, errors, requests = _open(browser, page_file)
+    for chart_id in ("chart-compare-equity", "chart-compare-drawdown"):
+        assert _drawn(page, chart_id) == len(runs), chart_id
+    assert page.locator("#table-compare tbody tr").count() > 10
+    assert errors == []
+    assert requests == []
+    page.close()

@@ -11,8 +11,10 @@ from services.cli.commands.env import ENV_DATA, env_bus
 from services.cli.progress import ProgressBar
 from services.cli.summary import format_summary
 from services.config.modes import available_modes
-from services.config.run import DataSpec, RunConfig, build_run_config
+from services.config.run import DataSpec, RunConfig, build_run_config, config_digest
+from services.config.runfile import RunFile, load_run_file
 from services.data.dataset import SAMPLE_END, SAMPLE_START, DataSource
+from services.errors import ConfigError
 from services.launcher.backtest import backtest, check_inputs
 
 
@@ -23,11 +25,21 @@ def add(
     bt = sub.add_parser(
         "backtest", parents=[common], help="run a backtest and write its results folder"
     )
-    bt.add_argument("--mode", required=True, help=f"one of: {', '.join(available_modes())}")
+    bt.add_argument("--mode", help=f"one of: {', '.join(available_modes())}")
     bt.add_argument(
-        "--data", help="market data folder (default: $CARRY_DATA, else the synthetic sample)"
+        "--config",
+        metavar="FILE",
+        help="a TOML run file (mode, [params]) or a run's config.json; --set overrides it",
     )
-    bt.add_argument("--out", help="results folder (default: results/<mode>)")
+    bt.add_argument(
+        "--data",
+        help="market data folder (default: the run file's, else $CARRY_DATA, else the "
+        "synthetic sample)",
+    )
+    bt.add_argument(
+        "--out",
+        help="results folder (default: results/<mode>-<config hash>, one per configuration)",
+    )
     bt.add_argument(
         "--set",
         dest="overrides",
@@ -52,9 +64,19 @@ def add(
     bt.set_defaults(handler=run)
 
 
-def resolve_data(data: str | None) -> tuple[DataSpec, tuple[str, str] | None]:
-    """The run's data source, and the window the synthetic sample imposes (if used)."""
-    chosen = data or os.environ.get(ENV_DATA) or None
+def resolve_data(
+    data: str | None, file: RunFile | None = None
+) -> tuple[DataSpec, tuple[str, str] | None]:
+    """The run's data source, and the window the synthetic sample imposes (if used).
+
+    `--data` wins, then the run file's data source, then `$CARRY_DATA`, then the sample.
+    """
+    if data:
+        chosen: str | None = data
+    elif file is not None and (file.data or file.synthetic):
+        chosen = file.data
+    else:
+        chosen = os.environ.get(ENV_DATA) or None
     source = DataSource.resolve(chosen)
     spec = DataSpec(
         path=str(source.path),
@@ -66,10 +88,37 @@ def resolve_data(data: str | None) -> tuple[DataSpec, tuple[str, str] | None]:
 
 def prepare(args: argparse.Namespace) -> RunConfig:
     """Resolve and check everything a backtest needs before anything runs."""
-    spec, window = resolve_data(args.data)
-    config = build_run_config(args.mode, spec, args.overrides, args.run_id, window)
+    file = load_run_file(Path(args.config)) if args.config else None
+    mode = args.mode or (file.mode if file else None)
+    if mode is None:
+        raise ConfigError(
+            "carry backtest needs a mode", "pass --mode MODE or --config FILE (carry modes lists)"
+        )
+    if file is not None and args.mode and args.mode != file.mode:
+        raise ConfigError(
+            f"--mode {args.mode} contradicts run file {file.path} (mode {file.mode})",
+            "drop --mode, or use a run file of that mode",
+        )
+    spec, window = resolve_data(args.data, file)
+    config = build_run_config(
+        mode,
+        spec,
+        args.overrides,
+        args.run_id or (file.run_id if file else None),
+        window,
+        base=file.params if file else None,
+        venues=file.venues if file else None,
+    )
     check_inputs(config)
     return config
+
+
+def default_out(config: RunConfig) -> Path:
+    """`results/<mode>-<config hash>`: a different configuration never lands in the same
+    folder."""
+    return (
+        Path("results") / f"{config.mode}-{config_digest(config.mode, config.params, config.data)}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     config = prepare(args)
     finished = backtest(
         config,
-        Path(args.out or f"results/{config.mode}"),
+        Path(args.out) if args.out else default_out(config),
         bus=args.bus,
         attach=args.attach,
         record=Path(args.record) if args.record else None,

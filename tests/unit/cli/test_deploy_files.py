@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli.main import _parser, main
+from services.cli.main import main, parser
 from services.registry import KINDS
 from services.runtime.kafka.url import parse_kafka_url
 
@@ -45,7 +45,7 @@ def test_compose_bus_and_launcher_command_parse() -> None:
     assert parse_kafka_url(bus.group(1)).bootstrap == "kafka:9092"
     command = re.search(r"command: (\[.*\])", COMPOSE)
     assert command is not None
-    args = _parser().parse_args(json.loads(command.group(1)))
+    args = parser().parse_args(json.loads(command.group(1)))
     assert args.command == "backtest"
     assert args.attach
     assert "apache/kafka:" in COMPOSE
