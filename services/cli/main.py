@@ -9,7 +9,7 @@ import sys
 from services.cli.commands import backtest, compare, completion, data, kafka, modes, runs
 from services.cli.commands.env import ENV_LOG_LEVEL
 from services.errors import CarryError
-from services.runtime.logs import configure_logging
+from services.runtime.logs import configure_logging, report_error
 
 COMMANDS = (backtest, runs, compare, modes, data, kafka, completion)
 """Command modules, in the order `carry --help` lists them."""
@@ -68,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  fix: use one of: {', '.join(LOG_LEVELS)}\n"
         )
         return 2
-    configure_logging(args.log_level, json=not sys.stderr.isatty())
+    json = not sys.stderr.isatty()
+    configure_logging(
+        args.log_level,
+        json=json,
+        process=f"carry {args.command}",
+        instance=getattr(args, "instance", None),
+    )
     try:
         code: int = args.handler(args)
         return code
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         if not isinstance(error, CarryError):
             raise
-        sys.stderr.write(f"error: {error}\n")
+        report_error(str(error), json, error.exit_code)
         return error.exit_code
 
 

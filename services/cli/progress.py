@@ -1,4 +1,5 @@
-"""A progress bar on stderr (a line per 10 % when stderr is not a terminal)."""
+"""A progress bar on a terminal's stderr; nothing at all when stderr is not a terminal
+(a pipe, a file, a container log keeps only JSON log records)."""
 
 from __future__ import annotations
 
@@ -22,24 +23,19 @@ class ProgressBar:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
-        self.last_decile = -1
 
     def __call__(self, done: int, total: int) -> None:
-        """Update to `done` of `total` steps."""
+        """Update to `done` of `total` steps (only on a terminal)."""
+        if not self.tty:
+            return
         frac = done / total if total else 1.0
         elapsed = time.perf_counter() - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
-        if self.tty:
-            filled = int(frac * self.WIDTH)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(
-                f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} steps {rate:,.0f} steps/s"
-            )
-            if done >= total:
-                self.stream.write("\n")
-        else:
-            decile = int(frac * 10)
-            if decile > self.last_decile:
-                self.last_decile = decile
-                self.stream.write(f"{self.label}: {frac:.0%} ({done}/{total} steps)\n")
+        filled = int(frac * self.WIDTH)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(
+            f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} steps {rate:,.0f} steps/s"
+        )
+        if done >= total:
+            self.stream.write("\n")
         self.stream.flush()

@@ -17,6 +17,7 @@ from schemas import risk as risk_topic
 from schemas.base import Event
 from schemas.exposure import ExposureReport, Holding
 from schemas.market import MarketSnapshot
+from schemas.positions import FINAL
 from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment
 from services.cex_venue.margin import TierTable
 from services.config.onchain import load_onchain
@@ -65,6 +66,7 @@ class RiskMonitor(Actor):
         """False when the run can hold no Aave position (its account is always empty)."""
         self._last: tuple[MarketSnapshot, list[Holding], tuple[float, float], dict[str, Any]] | None
         self._last = None
+        self.breached: set[tuple[str, str, str]] = set()
 
     def waits_for(self, topic: str, event: Event) -> bool:
         """An exposure report needs its step's market."""
@@ -93,7 +95,28 @@ class RiskMonitor(Actor):
         assessment = self.make(
             RiskAssessment, event.step, phase=event.phase, version=event.version, **figures
         )
+        if event.phase == FINAL:
+            self._log_crossings(figures["breaches"])
         return [(risk_topic.TOPIC, assessment)]
+
+    def _log_crossings(self, breaches: list[Breach]) -> None:
+        """Info when a limit is crossed or cleared (a change, not every step's state)."""
+        now = {(b.check, b.level, b.subject): b for b in breaches}
+        if not now and not self.breached:
+            return
+        for key in sorted(now.keys() - self.breached):
+            b = now[key]
+            self.log.info(
+                "threshold_crossed",
+                check=b.check,
+                level=b.level,
+                subject=b.subject,
+                value=b.value,
+                threshold=b.threshold,
+            )
+        for check, level, subject in sorted(self.breached - now.keys()):
+            self.log.info("threshold_cleared", check=check, level=level, subject=subject)
+        self.breached = set(now)
 
     def _assess(self, event: ExposureReport, market: MarketSnapshot) -> dict[str, Any]:
         """The assessment's figures (everything but the envelope, phase and version)."""

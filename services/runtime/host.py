@@ -14,6 +14,7 @@ from services.config.run import RunConfig, run_config_from_plain
 from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.clock import StepClock
+from services.runtime.logs import CURRENT
 
 MAX_PARKED = 10_000
 SEEN_WINDOW = 64
@@ -52,6 +53,7 @@ class Mailbox:
                 )
             return []
         self.handled += 1
+        CURRENT.event = event
         out = self._on_event(topic, event)
         if self.parked:
             out = out + self._retry()
@@ -66,6 +68,7 @@ class Mailbox:
                 if not self.actor.waits_for(topic, event):
                     del self.parked[i]
                     self.handled += 1
+                    CURRENT.event = event
                     out.extend(self.actor.on_event(topic, event))
                     progress = True
                     break

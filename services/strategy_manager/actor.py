@@ -75,8 +75,11 @@ class StrategyManager(Actor):
             self.intents = list(plan.intents) if plan else []
             self.action = plan.action if plan else ""
             if plan:
-                self.log.info(
-                    "plan", step=event.step, action=plan.action, required=event.required_action
+                self.log.debug(
+                    "plan",
+                    action=plan.action,
+                    required=event.required_action,
+                    intents=len(plan.intents),
                 )
         return [self._next(event.step, event.version, book)]
 
@@ -95,5 +98,13 @@ class StrategyManager(Actor):
                 **spec.fields,
             )
             self.orders_sent += 1
+            self.log.info(
+                "order",
+                order_id=order.order_id,
+                action=order.action,
+                venue=spec.venue,
+                kind=spec.kind.__name__,
+                **spec.fields,
+            )
             return (orders_topic.TOPIC, order)
         return (orders_topic.TOPIC, self.make(OrdersDone, step, based_on=version))

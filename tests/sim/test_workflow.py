@@ -102,7 +102,8 @@ def test_runs_lists_and_compare_compares(workdir: Path, capsys: pytest.CaptureFi
     assert main(["runs"]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split()[:3] == ["written", "(UTC)", "mode"]
-    assert len(listing) == 3 and all("btc_basis" in line for line in listing[1:])
+    assert len(listing) == 3
+    assert all("btc_basis" in line for line in listing[1:])
     assert main(["runs", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {r["final_equity"] > 0 for r in rows} == {True}
@@ -110,7 +111,9 @@ def test_runs_lists_and_compare_compares(workdir: Path, capsys: pytest.CaptureFi
     page = workdir / "cmp.html"
     assert main(["compare", *runs, "--html", str(page)]) == 0
     table = capsys.readouterr().out
-    assert "capital" in table and "rebalance" in table and "Sharpe" in table
+    assert "capital" in table
+    assert "rebalance" in table
+    assert "Sharpe" in table
     assert "chart-compare-equity" in page.read_text()
     assert main(["compare", *runs, "--html", str(page)]) == 0  # its own page: replaced
     foreign = workdir / "notes.html"
