@@ -7,7 +7,7 @@ import os
 import sys
 
 from services.cli.commands import backtest, compare, completion, data, kafka, modes, runs
-from services.cli.commands.env import ENV_LOG_LEVEL
+from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging, report_error
 
@@ -15,6 +15,7 @@ COMMANDS = (backtest, runs, compare, modes, data, kafka, completion)
 """Command modules, in the order `carry --help` lists them."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("auto", "json", "console")
 EXIT_CODES = """exit codes:
   0    success
   1    the command completed but a check failed (e.g. carry data check: a series is unusable)
@@ -30,6 +31,13 @@ def _common() -> argparse.ArgumentParser:
         choices=LOG_LEVELS,
         default=argparse.SUPPRESS,
         help=f"log level (default: ${ENV_LOG_LEVEL}, else warning)",
+    )
+    common.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=argparse.SUPPRESS,
+        help=f"json lines or console text (default: ${ENV_LOG_FORMAT}, else auto: console on "
+        "a terminal, json otherwise)",
     )
     return common
 
@@ -68,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
             f"  fix: use one of: {', '.join(LOG_LEVELS)}\n"
         )
         return 2
-    json = not sys.stderr.isatty()
+    fmt = getattr(args, "log_format", None) or os.environ.get(ENV_LOG_FORMAT) or "auto"
+    if fmt not in LOG_FORMATS:
+        sys.stderr.write(
+            f"error: {ENV_LOG_FORMAT}={fmt!r} is not a log format\n"
+            f"  fix: use one of: {', '.join(LOG_FORMATS)}\n"
+        )
+        return 2
+    json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     configure_logging(
         args.log_level,
         json=json,

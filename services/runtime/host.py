@@ -57,6 +57,7 @@ class Mailbox:
         out = self._on_event(topic, event)
         if self.parked:
             out = out + self._retry()
+        CURRENT.event = None
         return out
 
     def _retry(self) -> list[Out]:

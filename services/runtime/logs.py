@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import time
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
@@ -42,6 +43,27 @@ def add_sim_time(_: Any, __: str, record: MutableMapping[str, Any]) -> MutableMa
         record.setdefault("step", event.step)
         record.setdefault("sim_time", _sim_time(event.ts))
     return record
+
+
+class Throttle(logging.Filter):
+    """Lets a library's repeated message through at most once per `seconds` (wall clock:
+    aiokafka logs every reconnect attempt)."""
+
+    def __init__(self, prefixes: tuple[str, ...] = ("aiokafka",), seconds: float = 60.0) -> None:
+        super().__init__()
+        self.prefixes, self.seconds = prefixes, seconds
+        self.last: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a repeat within the window."""
+        if not record.name.startswith(self.prefixes):
+            return True
+        now = time.monotonic()
+        key = (record.name, record.msg)
+        if now - self.last.get(key, -self.seconds) < self.seconds:
+            return False
+        self.last[key] = now
+        return True
 
 
 class _Stderr:
@@ -101,6 +123,7 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(out)
+    handler.addFilter(Throttle())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],

@@ -35,8 +35,10 @@ PRODUCE_TIMEOUT_MS = 300_000
 
 
 def quiet_client_logs(debug: bool = False) -> None:
-    """aiokafka logs every reconnect attempt; Carry logs its own throttled warnings."""
-    logging.getLogger("aiokafka").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    """aiokafka's records follow the process's log level (`configure_logging` routes
+    them and repeats each of its messages at most once a minute: it logs every reconnect
+    attempt); `debug` lets every record through at any level."""
+    logging.getLogger("aiokafka").setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
 def unreachable(url: KafkaUrl, why: object) -> BrokerError:

@@ -19,6 +19,7 @@ def _records(text: str) -> list[dict[str, object]]:
 
 def test_a_backtest_writes_only_json_records_to_a_piped_stderr(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("CARRY_DATA", raising=False)
+    monkeypatch.delenv("CARRY_LOG_FORMAT")  # auto: JSON, as stderr is a pipe
     done = subprocess.run(
         [
             sys.executable,
@@ -51,7 +52,8 @@ def test_a_backtest_writes_only_json_records_to_a_piped_stderr(tmp_path, monkeyp
     assert orders[0]["sim_time"] == "2024-01-01T00:00:00Z"
 
 
-def test_errors_are_json_records_when_stderr_is_not_a_terminal() -> None:
+def test_errors_are_json_records_when_stderr_is_not_a_terminal(monkeypatch) -> None:
+    monkeypatch.delenv("CARRY_LOG_FORMAT")
     done = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "backtest", "--mode", "btc_carry"],
         capture_output=True,
