@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow.parquet as pq
 
 from services.errors import ConfigError
+from services.outputs.swap import replace_file
 from services.reports.charts import series
 from services.reports.frame import Frame
 from services.reports.plotly import chart, layout, page
@@ -76,25 +77,24 @@ def render_compare(runs: list[Run]) -> str:
     return page("carry compare", body).replace("<head>", f"<head>{GENERATOR}", 1)
 
 
+def is_compare_page(path: Path) -> bool:
+    """True for a page `carry compare` wrote (the only kind it replaces)."""
+    try:
+        with path.open("rb") as f:
+            return GENERATOR.encode() in f.read(4096)
+    except OSError:
+        return False
+
+
 def write_compare(runs: list[Run], out: Path) -> Path:
     """Write the comparison page to `out`, replacing only a page `carry compare` wrote.
 
     Raises:
-        ConfigError: `out` exists and is not a comparison page.
+        OutputError: `out` exists and is not a comparison page, or cannot be written.
     """
-    if out.exists():
-        try:
-            ours = out.is_file() and GENERATOR.encode() in out.read_bytes()[:4096]
-        except OSError:
-            ours = False
-        if not ours:
-            raise ConfigError(
-                f"{out} exists and is not a page carry compare wrote: not replaced",
-                "pass another --html path",
-            )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_compare(runs), encoding="utf-8")
-    tmp.chmod(0o644)
-    tmp.replace(out)
-    return out
+    page_bytes = render_compare(runs).encode("utf-8")
+
+    def fill(stream: BinaryIO) -> None:
+        stream.write(page_bytes)
+
+    return replace_file(out, fill, is_compare_page, flag="--html", what="comparison page")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from services.errors import ConfigError
+from services.outputs.marker import is_results_folder
 
 
 class Run(NamedTuple):
@@ -20,10 +21,8 @@ class Run(NamedTuple):
 
 
 def is_run(folder: Path) -> bool:
-    """True for a complete results folder (its summary and config are both there)."""
-    if folder.name.startswith(".") or not folder.is_dir():
-        return False
-    return (folder / "summary.json").is_file() and (folder / "config.json").is_file()
+    """True for a complete results folder Carry wrote (its marker, config and summary)."""
+    return is_results_folder(folder) and (folder / "summary.json").is_file()
 
 
 def load_run(folder: Path) -> Run:
@@ -34,7 +33,7 @@ def load_run(folder: Path) -> Run:
     """
     if not is_run(folder):
         raise ConfigError(
-            f"{folder} is not a results folder (no summary.json and config.json)",
+            f"{folder} is not a results folder Carry wrote",
             "name a folder carry backtest wrote (carry runs lists them)",
         )
     try:
