@@ -50,3 +50,9 @@ def url(broker: Broker) -> KafkaUrl:
     return parse_kafka_url(
         f"kafka://{broker.bootstrap}?partitions=3&namespace=t{uuid.uuid4().hex[:10]}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _console_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Actor processes log JSON lines here: the tests read their records."""
+    monkeypatch.setenv("CARRY_LOG_FORMAT", "json")
