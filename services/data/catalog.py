@@ -15,15 +15,30 @@ from services.errors import DataError
 
 _DATES = "????-??-??_????-??-??"
 _PRICE = Bounds(positive=True)
-_FUNDING = Bounds(lo=-0.01, hi=0.01, units_hint="looks like percent per 8h: divide by 100")
+# Funding-rate caps per 8h period (a rate beyond its venue's cap cannot have been paid).
+# Binance: BTCUSDT +-0.3 % (Binance's published cap), ETHUSDT +-0.375 % (Binance's rule:
+# 0.75 x the first-tier maintenance margin rate, 0.5 %). OKX: BTC +-0.375 %, ETH +-0.75 %
+# (OKX's published clamp). Bybit publishes its limits per contract; +-0.375 % is taken for
+# both (0.75 x its first-tier initial minus maintenance margin). The real data stays
+# under 0.12 % in every file.
+FUNDING_CAPS: dict[tuple[str, str], float] = {
+    ("binance", "BTCUSDT"): 0.003,
+    ("binance", "ETHUSDT"): 0.00375,
+    ("bybit", "BTCUSDT"): 0.00375,
+    ("bybit", "ETHUSDT"): 0.00375,
+    ("okx", "BTCUSDT"): 0.00375,
+    ("okx", "ETHUSDT"): 0.0075,
+}
 _INDEX = Bounds(lo=0.5, hi=10.0, units_hint="looks like rays (1e27 = 1.0): divide by 1e27")
 _RATE = Bounds(lo=0.0, hi=3.0, units_hint="looks like rays or percent, not a decimal annual rate")
 _LST_ETH = Bounds(lo=0.9, hi=1.5, units_hint="looks like a USD price, not an LST/ETH rate")
 
 
 def _ohlc(name: str, pattern: str, unit: str, description: str, note: str = "") -> SeriesSpec:
-    cols = tuple(ColumnSpec(name=c, unit=unit, bounds=_PRICE) for c in ("open", "high", "low"))
-    close = ColumnSpec(name="close", unit=unit, bounds=_PRICE)
+    cols = tuple(
+        ColumnSpec(name=c, unit=unit, bounds=_PRICE, spikes=True) for c in ("open", "high", "low")
+    )
+    close = ColumnSpec(name="close", unit=unit, bounds=_PRICE, spikes=True)
     unix = pattern.split("/")[-1].startswith("uniswapv3_")
     return SeriesSpec(
         name=name,
@@ -54,12 +69,19 @@ def _cex(venue: str, market: str, symbol: str) -> SeriesSpec:
 
 
 def _funding(venue: str, symbol: str) -> SeriesSpec:
+    cap = FUNDING_CAPS[(venue, symbol)]
+    bounds = Bounds(
+        lo=-cap,
+        hi=cap,
+        units_hint="looks like percent per 8h: divide by 100",
+        label=f"{venue}'s {symbol} funding cap of +-{cap:.3%}",
+    )
     return SeriesSpec(
         name=f"{venue}:funding:{symbol}",
         pattern=f"market_data/derivatives/funding_rates/{venue}_{symbol}_funding_rates_*.csv",
         time_column="funding_timestamp",
         time_format="iso_z",
-        columns=(ColumnSpec(name="funding_rate", unit="per 8h period", bounds=_FUNDING),),
+        columns=(ColumnSpec(name="funding_rate", unit="per 8h period", bounds=bounds),),
         step_ns=8 * HOUR_NS,
         kind="funding",
         method="previous",
@@ -74,8 +96,8 @@ def _aave(asset: str) -> SeriesSpec:
         time_column="targetDate",
         time_format="iso_z",
         columns=(
-            ColumnSpec(name="liquidityIndex", unit="index", bounds=_INDEX),
-            ColumnSpec(name="variableBorrowIndex", unit="index", bounds=_INDEX),
+            ColumnSpec(name="liquidityIndex", unit="index", bounds=_INDEX, rises="index"),
+            ColumnSpec(name="variableBorrowIndex", unit="index", bounds=_INDEX, rises="index"),
             ColumnSpec(name="currentLiquidityRate", unit="annual", bounds=_RATE),
             ColumnSpec(name="currentVariableBorrowRate", unit="annual", bounds=_RATE),
         ),
@@ -100,7 +122,15 @@ def _oracle(pair: str, daily: bool = False) -> SeriesSpec:
         pattern=f"protocol_data/aave/oracle/{asset}_{quote}_oracle_*.csv",
         time_column="timestamp",
         time_format="unix_s" if daily else "iso_space_offset",
-        columns=(ColumnSpec(name=column, unit=quote, bounds=bounds),),
+        columns=(
+            ColumnSpec(
+                name=column,
+                unit=quote,
+                bounds=bounds,
+                rises="exchange_rate" if quote == "ETH" else "",
+                spikes=quote == "USD" and asset != "USDT",
+            ),
+        ),
         step_ns=DAY_NS if daily else HOUR_NS,
         kind="oracle",
         method="linear",
@@ -117,7 +147,7 @@ def _peg(lst: str) -> SeriesSpec:
         time_format="iso_space_offset",
         columns=(
             ColumnSpec(name="market_rate", unit="ETH", bounds=_LST_ETH),
-            ColumnSpec(name="protocol_rate", unit="ETH", bounds=_LST_ETH),
+            ColumnSpec(name="protocol_rate", unit="ETH", bounds=_LST_ETH, rises="exchange_rate"),
         ),
         step_ns=HOUR_NS,
         kind="peg",
@@ -200,6 +230,26 @@ _ALL: tuple[SeriesSpec, ...] = (
 
 SERIES: dict[str, SeriesSpec] = {s.name: s for s in _ALL}
 """Every series, by name."""
+
+_CEX = ("binance", "bybit", "okx")
+
+
+def _siblings(name: str) -> tuple[str, ...]:
+    _, market, symbol = name.split(":")
+    return tuple(
+        other
+        for other in SERIES
+        if other != name
+        and other.split(":")[1:] == [market, symbol]
+        and other.split(":")[0] in _CEX
+    )
+
+
+SIBLINGS: dict[str, tuple[str, ...]] = {
+    name: _siblings(name) for name in SERIES if name.split(":")[1] in ("spot", "perp")
+}
+"""The same instrument on the other CEX venues (spot with spot, perp with perp), by name:
+bad ticks are found, and missing hours marked, against them."""
 
 _ED = "manual_sources/etherfi_distributions"
 _RISK = "market_data/derivatives/risk_params"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import msgspec
@@ -11,7 +12,9 @@ DefectKind = Literal[
     "duplicate",  # repeated time stamps (kept the first)
     "gap",  # a step longer than the series' usual step
     "coverage",  # starts later / ends earlier than the folder or the file name says
-    "impossible",  # values outside the plausible range, NaN or empty (dropped or kept: see detail)
+    "impossible",  # a value that cannot be: empty, NaN, infinite, <= 0 for a price (dropped)
+    "outlier",  # a bad tick: a spike, a value beyond its cap, a rate going backwards (dropped)
+    "falls",  # an exchange rate that falls and stays down (slashing, a stress scenario): kept
     "units",  # values that look like the wrong unit (percent, rays, milliseconds)
     "broken",  # the file cannot be used at all (see the detail for what to use instead)
     "comment_lines",  # leading '#' lines before the CSV header (skipped)
@@ -25,6 +28,8 @@ DefectKind = Literal[
 
 UNUSABLE_KINDS: frozenset[str] = frozenset({"units", "broken"})
 """Defect kinds that make a series unfit for a simulation run."""
+REPAIRED: frozenset[str] = frozenset({"impossible", "outlier"})
+"""Defect kinds whose rows were dropped and are filled like missing ones."""
 
 
 class Defect(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +43,9 @@ class Defect(msgspec.Struct, frozen=True, kw_only=True):
         first: ISO time (or row label) where it starts, "" when not about time.
         last: ISO time (or row label) where it ends, "" when not about time.
         detail: one human sentence saying what was found and what the loader did.
+        line: the file line of a one-row finding (1 = the first line), else 0.
+        column: the column of a one-row finding, else "".
+        value: the value found in that row and column (None when not a number).
     """
 
     series: str
@@ -47,6 +55,9 @@ class Defect(msgspec.Struct, frozen=True, kw_only=True):
     first: str = ""
     last: str = ""
     detail: str = ""
+    line: int = 0
+    column: str = ""
+    value: float | None = None
 
 
 class DefectLog:
@@ -75,6 +86,26 @@ class DefectLog:
                 first=first,
                 last=last,
                 detail=detail,
+            )
+        )
+
+    def row(
+        self, kind: DefectKind, when: str, line: int, column: str, value: float, detail: str
+    ) -> None:
+        """Record a finding about one row: its time, file line, column, value and what."""
+        number = float(value)
+        self.defects.append(
+            Defect(
+                series=self.series,
+                file=self.file,
+                kind=kind,
+                count=1,
+                first=when,
+                last=when,
+                detail=f"line {line}: {detail}",
+                line=line,
+                column=column,
+                value=number if math.isfinite(number) else None,
             )
         )
 

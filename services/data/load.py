@@ -1,12 +1,13 @@
 """Loading one catalog series from a data folder into columnar arrays, with its defects.
 
-Loaded series are cached in-process, keyed by the series name and the file's resolved
-path, modification time and size: a changed file is read again, an unchanged one is not.
-The cached arrays are read-only.
+Loaded series are cached in-process, keyed by the series name and the resolved path,
+modification time and size of its file and of the files it is checked against: a changed
+file is read again, an unchanged one is not. The cached arrays are read-only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from dataclasses import dataclass, field
@@ -15,16 +16,19 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from services.data.catalog import get_spec
-from services.data.csvread import read_columns
-from services.data.defects import UNUSABLE_KINDS, Defect
-from services.data.files import check_data_dir, resolve_file
-from services.data.normalise import normalise
+from services.data import outliers
+from services.data.catalog import SERIES, SIBLINGS, get_spec
+from services.data.csvread import LineMap, read_columns
+from services.data.defects import UNUSABLE_KINDS, Defect, DefectLog
+from services.data.files import check_data_dir, matching_files, resolve_file
+from services.data.normalise import clean, finish, require_rows
+from services.data.outliers import Table
 from services.data.specs import SeriesSpec
 from services.errors import DataError
 
-_CacheKey = tuple[str, str, int, int]
-_CACHE: dict[_CacheKey, Series] = {}
+_Stamp = tuple[str, int, int]
+_CACHE: dict[tuple[object, ...], Series] = {}
+_CLEANED: dict[tuple[object, ...], _Cleaned] = {}
 _LOCK = threading.Lock()
 
 
@@ -88,6 +92,9 @@ class Series:
 def load_series(data_dir: Path, name: str) -> Series:
     """Load, normalise and check one catalog series.
 
+    Bad ticks are dropped (and reported with their file lines); a price is judged against
+    the same instrument on the other venues of the folder (`SIBLINGS`) as well.
+
     Args:
         data_dir: the data folder (the layout of ``../shared/data``).
         name: the catalog name, e.g. ``binance:perp:BTCUSDT``.
@@ -96,36 +103,88 @@ def load_series(data_dir: Path, name: str) -> Series:
         The series; its ``defects`` list what was wrong and what was done about it.
 
     Raises:
-        DataError: unknown name, missing folder or file, ambiguous files, a missing column
-            or a malformed row (naming the file, line and column).
+        DataError: unknown name, missing folder or file, ambiguous files, a missing column,
+            a malformed row (naming the file, line and column), or no usable row.
     """
     spec = get_spec(name)
     root = check_data_dir(Path(data_dir))
-    path = resolve_file(root, spec.pattern, f"series {name}").resolve()
-    stat = path.stat()
-    key = (name, str(path), stat.st_mtime_ns, stat.st_size)
+    own = _located(root, spec)
+    others = []
+    for other in SIBLINGS.get(name, ()):
+        other_spec = SERIES[other]
+        if matching_files(root, other_spec.pattern):
+            with contextlib.suppress(DataError):  # an unreadable venue is no reference
+                others.append((other_spec, _located(root, other_spec)))
+    key = (name, own, *(stamp for _, stamp in others))
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is None:
-        hit = _read(spec, root, path)
+        cleaned = _cleaned(spec, root, own)
+        references = {}
+        for other_spec, stamp in others:
+            with contextlib.suppress(DataError):
+                references[other_spec.name] = _cleaned(other_spec, root, stamp).table
+        hit = _final(spec, cleaned, references)
         with _LOCK:
             _CACHE[key] = hit
     return dataclasses.replace(hit, defects=list(hit.defects), columns=dict(hit.columns))
 
 
-def _read(spec: SeriesSpec, root: Path, path: Path) -> Series:
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    raw = read_columns(path, rel, spec.time_column, spec.time_format, spec.column_names)
-    ts, columns, defects = normalise(spec, rel, raw.ts, raw.values, raw.comment_lines)
-    ts = np.ascontiguousarray(ts, dtype=np.int64)
+def _located(root: Path, spec: SeriesSpec) -> _Stamp:
+    """The series' file and its identity (path, modification time, size)."""
+    path = resolve_file(root, spec.pattern, f"series {spec.name}").resolve()
+    stat = path.stat()
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@dataclass(frozen=True)
+class _Cleaned:
+    """One file read and cleaned on its own (before other venues are consulted)."""
+
+    table: Table
+    defects: list[Defect]
+    line_of: LineMap
+    file_rows: int
+    rel: str
+
+
+def _cleaned(spec: SeriesSpec, root: Path, stamp: _Stamp) -> _Cleaned:
+    key = (spec.name, *stamp)
+    with _LOCK:
+        hit = _CLEANED.get(key)
+    if hit is None:
+        path = Path(stamp[0])
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        raw = read_columns(path, rel, spec.time_column, spec.time_format, spec.column_names)
+        table, found = clean(spec, rel, raw)
+        hit = _Cleaned(table, found.defects, raw.line_of, len(raw.ts), rel)
+        with _LOCK:
+            _CLEANED[key] = hit
+    return hit
+
+
+def _final(spec: SeriesSpec, cleaned: _Cleaned, references: dict[str, Table]) -> Series:
+    found = DefectLog(spec.name, cleaned.rel)
+    found.defects = list(cleaned.defects)
+    table = outliers.spikes(found, spec, cleaned.table, cleaned.line_of, references)
+    require_rows(spec, cleaned.rel, table)
+    finish(spec, table, found, cleaned.file_rows)
+    ts = np.ascontiguousarray(table.ts, dtype=np.int64)
     ts.setflags(write=False)
     frozen = {}
-    for c, v in columns.items():
+    for c, v in table.values.items():
         arr = np.ascontiguousarray(v, dtype=np.float64)
         arr.setflags(write=False)
         frozen[c] = arr
+    path = Path(cleaned.line_of.path)
     return Series(
-        name=spec.name, path=path, ts=ts, columns=frozen, defects=defects, spec=spec, file=rel
+        name=spec.name,
+        path=path,
+        ts=ts,
+        columns=frozen,
+        defects=found.defects,
+        spec=spec,
+        file=cleaned.rel,
     )
 
 
@@ -148,3 +207,4 @@ def clear_cache() -> None:
     """Forget every cached series (tests; a long-lived process after files changed)."""
     with _LOCK:
         _CACHE.clear()
+        _CLEANED.clear()

@@ -1,17 +1,20 @@
-"""Normalising raw columns: sort, de-duplicate, drop impossible rows, and report every defect."""
+"""Normalising raw columns: sort, de-duplicate, drop impossible rows and bad ticks, report all.
+
+Two stages, so bad ticks can be judged against other venues: `clean` does everything one
+file can say about itself; `finish` runs once the rows are final (gaps, coverage, the
+share of rows repaired). `services.data.load` runs `outliers.spikes` between the two.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-from services.data.defects import Defect, DefectLog, plural
-from services.data.plausibility import (
-    check_bounds,
-    check_interpolated,
-    check_ohlc,
-    report_rows,
-)
+from services.data import outliers
+from services.data.csvread import RawColumns
+from services.data.defects import DefectLog, plural
+from services.data.outliers import Table
+from services.data.plausibility import check_interpolated
 from services.data.specs import SeriesSpec
 from services.data.times import (
     DAY_NS,
@@ -25,40 +28,36 @@ from services.errors import DataError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+MAX_REPAIRED_SHARE = 0.01
+"""More bad rows than this share of a file (and more than `MIN_REPAIRED`) make it unusable."""
+MIN_REPAIRED = 10
 
 
-def normalise(
-    spec: SeriesSpec,
-    rel: str,
-    ts: IntArray,
-    values: dict[str, FloatArray],
-    comment_lines: int,
-) -> tuple[IntArray, dict[str, FloatArray], list[Defect]]:
-    """Sort by time, keep the first of duplicate stamps, drop impossible rows, find gaps.
+def clean(spec: SeriesSpec, rel: str, raw: RawColumns) -> tuple[Table, DefectLog]:
+    """Sort by time, keep the first of duplicate stamps, drop impossible rows and bad ticks.
 
     Args:
         spec: the series' catalog entry.
         rel: the file, relative to the data folder.
-        ts: stamps in file order (int64 ns UTC).
-        values: kept columns in file order.
-        comment_lines: leading '#' lines that were skipped.
+        raw: the file's columns in file order.
 
     Returns:
-        Strictly increasing stamps, the matching columns and the defects found.
+        Strictly increasing rows and the defects found so far.
 
     Raises:
         DataError: stamps outside 2009..2100 (a units error in the time column), or no rows.
     """
     found = DefectLog(spec.name, rel)
-    if comment_lines:
+    if raw.comment_lines:
         found.add(
             "comment_lines",
-            comment_lines,
+            raw.comment_lines,
             "",
             "",
-            f"{comment_lines} '#' comment lines before the CSV header (skipped)",
+            f"{raw.comment_lines} '#' comment lines before the CSV header (skipped)",
         )
-    _check_stamps(spec, rel, ts)
+    _check_stamps(spec, rel, raw.ts)
+    ts = raw.ts
     backwards = int(np.count_nonzero(np.diff(ts) < 0))
     if backwards:
         found.add(
@@ -69,24 +68,51 @@ def normalise(
             f"rows are not in time order ({backwards} steps go back in time); sorted on load",
         )
     order = np.argsort(ts, kind="stable")
-    ts = ts[order]
-    values = {c: v[order] for c, v in values.items()}
-    ts, values = _dedupe(found, ts, values)
-    ts, values = _drop_impossible(found, spec, ts, values)
-    if len(ts) == 0:
+    table = Table(ts[order], {c: v[order] for c, v in raw.values.items()}, order)
+    table = _dedupe(found, table)
+    table = outliers.impossible(found, spec, table, raw.line_of)
+    require_rows(spec, rel, table)
+    table = outliers.out_of_bounds(found, spec, table, raw.line_of)
+    table = outliers.bad_bars(found, table, raw.line_of)
+    table = outliers.backwards(found, spec, table, raw.line_of)
+    require_rows(spec, rel, table)
+    return table, found
+
+
+def require_rows(spec: SeriesSpec, rel: str, table: Table) -> None:
+    """Raise a DataError when no row is left.
+
+    Raises:
+        DataError: the table is empty.
+    """
+    if not len(table):
         raise DataError(
             f"{rel} ({spec.name}) has no usable rows", "replace the file with a complete export"
         )
-    for column in spec.columns:
-        check_bounds(found, ts, column.name, values[column.name], column.bounds)
-    if {"open", "high", "low", "close"} <= set(values):
-        check_ohlc(found, ts, values)
+
+
+def finish(spec: SeriesSpec, table: Table, found: DefectLog, file_rows: int) -> None:
+    """Report what only the final rows show: gaps, straight lines, coverage, repairs."""
+    outliers.lasting_falls(found, spec, table)
+    _check_repaired(found, file_rows)
     if spec.step_ns == HOUR_NS:
         for name in spec.column_names:
-            check_interpolated(found, ts, name, values[name])
-    _find_gaps(found, spec.step_ns, ts)
-    _check_claimed_span(found, spec.step_ns, ts)
-    return ts, values, found.defects
+            check_interpolated(found, table.ts, name, table.values[name])
+    _find_gaps(found, spec.step_ns, table.ts)
+    _check_claimed_span(found, spec.step_ns, table.ts)
+
+
+def _check_repaired(found: DefectLog, file_rows: int) -> None:
+    bad = sum(d.count for d in found.defects if d.kind in ("impossible", "outlier"))
+    if bad > max(MIN_REPAIRED, MAX_REPAIRED_SHARE * file_rows):
+        found.add(
+            "broken",
+            bad,
+            "",
+            "",
+            f"{bad} of {file_rows} rows are impossible values or bad ticks (more than "
+            f"{MAX_REPAIRED_SHARE:.0%}): too many to repair; the file is unusable",
+        )
 
 
 def _check_stamps(spec: SeriesSpec, rel: str, ts: IntArray) -> None:
@@ -99,17 +125,16 @@ def _check_stamps(spec: SeriesSpec, rel: str, ts: IntArray) -> None:
         )
 
 
-def _dedupe(
-    found: DefectLog, ts: IntArray, values: dict[str, FloatArray]
-) -> tuple[IntArray, dict[str, FloatArray]]:
+def _dedupe(found: DefectLog, table: Table) -> Table:
+    ts = table.ts
     repeat = np.zeros(len(ts), dtype=bool)
     repeat[1:] = ts[1:] == ts[:-1]
     n = int(repeat.sum())
     if not n:
-        return ts, values
+        return table
     first_of = np.searchsorted(ts, ts, side="left")
     disagree = np.zeros(len(ts), dtype=bool)
-    for v in values.values():
+    for v in table.values.values():
         kept = v[first_of]
         disagree |= repeat & ~((v == kept) | (np.isnan(v) & np.isnan(kept)))
     n_dis = int(disagree.sum())
@@ -117,7 +142,7 @@ def _dedupe(
     if n_dis:
         worst = max(
             float(np.nanmax(np.abs(v[disagree] - v[first_of][disagree]), initial=0.0))
-            for v in values.values()
+            for v in table.values.values()
         )
         agree = f"{n_dis} of them disagree with the kept row (by up to {worst:.6g})"
     else:
@@ -130,29 +155,7 @@ def _dedupe(
         f"{n} rows repeat an earlier time stamp ({len(np.unique(stamps))} stamps); "
         f"kept the first, dropped the rest; {agree}",
     )
-    keep = ~repeat
-    return ts[keep], {c: v[keep] for c, v in values.items()}
-
-
-def _drop_impossible(
-    found: DefectLog, spec: SeriesSpec, ts: IntArray, values: dict[str, FloatArray]
-) -> tuple[IntArray, dict[str, FloatArray]]:
-    drop = np.zeros(len(ts), dtype=bool)
-    for column in spec.columns:
-        v = values[column.name]
-        nan = np.isnan(v)
-        if nan.any():
-            report_rows(found, ts, nan, f"{column.name} is empty or NaN", "dropped")
-        drop |= nan
-        if column.bounds.positive:
-            nonpos = ~nan & (v <= 0)
-            if nonpos.any():
-                report_rows(found, ts, nonpos, f"{column.name} <= 0", "dropped")
-            drop |= nonpos
-    if not drop.any():
-        return ts, values
-    keep = ~drop
-    return ts[keep], {c: v[keep] for c, v in values.items()}
+    return table.keep(~repeat)
 
 
 def _find_gaps(found: DefectLog, step: int, ts: IntArray) -> None:

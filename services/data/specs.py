@@ -18,21 +18,23 @@ class Bounds(msgspec.Struct, frozen=True, kw_only=True):
 
     Attributes:
         positive: rows with a value <= 0 are impossible and dropped (prices, gas).
-        lo: lowest plausible value (inclusive); rows below are reported, not dropped.
-        hi: highest plausible value (inclusive); rows above are reported, not dropped.
-        out_kind: how rows outside ``[lo, hi]`` are reported: ``impossible`` (a few bad
-            rows) or ``broken`` (any such row makes the file unusable).
+        lo: lowest plausible value (inclusive).
+        hi: highest plausible value (inclusive).
+        out_kind: what a row outside ``[lo, hi]`` is: an ``outlier`` (a bad tick: reported
+            with its line and dropped) or ``broken`` (any such row makes the file unusable).
         units_hint: when more than half the values are outside ``[lo, hi]`` the column is
             in the wrong unit; this says which (reported as a ``units`` defect).
         fix: what to use instead when the column is broken.
+        label: what the limits are, for messages ("Binance's BTCUSDT funding cap").
     """
 
     positive: bool = False
     lo: float | None = None
     hi: float | None = None
-    out_kind: Literal["impossible", "broken"] = "impossible"
+    out_kind: Literal["outlier", "broken"] = "outlier"
     units_hint: str = ""
     fix: str = ""
+    label: str = ""
 
 
 class ColumnSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,11 +44,19 @@ class ColumnSpec(msgspec.Struct, frozen=True, kw_only=True):
         name: the CSV header name.
         unit: what one unit of the value is (``USDT``, ``per 8h``, ``annual``, ``index``).
         bounds: the plausible range.
+        spikes: a market price: a value that jumps and reverts against its neighbours (and
+            against the same instrument on other venues) is a bad tick.
+        rises: a value that grows: ``index`` (an Aave index, which never falls: a lasting
+            fall makes the file unusable) or ``exchange_rate`` (an LST rate, which falls
+            only when the protocol is slashed: a lasting fall is reported and kept). Either
+            way a value that goes back and returns is a bad tick.
     """
 
     name: str
     unit: str
     bounds: Bounds = Bounds()
+    spikes: bool = False
+    rises: Literal["", "index", "exchange_rate"] = ""
 
 
 class SeriesSpec(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,15 +7,22 @@ as Python lists: indexing them per step is what the actor does 10^4-10^5 times.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from services.config.run import RunConfig
+from services.data.catalog import SIBLINGS
+from services.data.crossfill import Filled, fill_across_venues
+from services.data.defects import REPAIRED
 from services.data.grid import filled_mask, hourly_grid, sample_on_grid
 from services.data.load import Series, load_series, require_usable
+from services.data.times import iso
+from services.errors import DataError
 from services.market_data.plan import Feed, feeds_for
 from services.runtime.clock import HOUR_NS
 
@@ -41,7 +48,8 @@ class MarketFrame:
     tokens: dict[str, list[float]] = field(default_factory=dict)
     listed: dict[str, int] = field(default_factory=dict)
     filled: dict[int, list[str]] = field(default_factory=dict)
-    fill_counts: dict[str, int] = field(default_factory=dict)
+    fill_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    repairs: list[str] = field(default_factory=list)
 
     @property
     def steps(self) -> int:
@@ -78,19 +86,26 @@ def _build(config: RunConfig) -> MarketFrame:
     price_gap = int(p.price_staleness_hours * HOUR_NS)
     index_gap = int(p.index_staleness_hours * HOUR_NS)
     funding_gap = int(p.funding_staleness_hours * HOUR_NS)
+    prices: dict[str, Filled] = {}
+    used: dict[str, Series] = {}
     for feed in feeds_for(config):
         series = require_usable(load_series(root, feed.series))
+        used[series.name] = series
         if feed.field in ("prices", "perp"):
-            close = sample_on_grid(series, "close", grid, price_gap, "previous")
+            if series.name not in prices:
+                prices[series.name] = _across_venues(root, series, grid, price_gap)
+                if counts := prices[series.name].counts():
+                    frame.fill_counts[series.name] = counts
+            filled = prices[series.name]
+            close = filled.values["close"]
             frame.prices[feed.key] = close.tolist()
-            filled = filled_mask(series, grid)
-            _note_fills(frame, feed, filled)
+            _note_fills(frame, series.name, filled.missing)
             if feed.field == "perp":
-                high = sample_on_grid(series, "high", grid, price_gap, "previous")
-                low = sample_on_grid(series, "low", grid, price_gap, "previous")
-                # A filled hour carries no path: its extremes are its (carried) close.
-                frame.highs[feed.key] = np.where(filled, close, high).tolist()
-                frame.lows[feed.key] = np.where(filled, close, low).tolist()
+                # A carried hour has no path: its extremes are its (carried) close; an hour
+                # marked from another venue has that venue's, scaled like its close.
+                carried = filled.forward
+                frame.highs[feed.key] = np.where(carried, close, filled.values["high"]).tolist()
+                frame.lows[feed.key] = np.where(carried, close, filled.values["low"]).tolist()
         elif feed.field == "funding":
             _funding(frame, feed, series, grid, funding_gap)
         elif feed.field == "aave":
@@ -115,7 +130,28 @@ def _build(config: RunConfig) -> MarketFrame:
             frame.gas = values.tolist()
         elif feed.field == "token":
             _token(frame, feed, series, grid, price_gap)
+    frame.repairs = repairs(used.values(), int(grid[0]), int(grid[-1]))
     return frame
+
+
+def _across_venues(root: Path, series: Series, grid: np.ndarray, max_gap: int) -> Filled:
+    """An OHLC series on the grid, its missing hours marked from its other venues."""
+    others = []
+    for name in SIBLINGS.get(series.name, ()):
+        with contextlib.suppress(DataError):  # a venue that is missing or unusable is no source
+            others.append(require_usable(load_series(root, name)))
+    return fill_across_venues(series, others, grid, ("close", "high", "low"), max_gap)
+
+
+def repairs(used: Iterable[Series], first: int, last: int) -> list[str]:
+    """What the data layer repaired in the run's window, one line per bad row."""
+    lo, hi = iso(first), iso(last)
+    return [
+        f"{d.series} ({d.file}) {d.detail}"
+        for s in used
+        for d in s.defects
+        if d.kind in REPAIRED and lo <= d.first <= hi
+    ]
 
 
 def _token(frame: MarketFrame, feed: Feed, series: Series, grid: np.ndarray, max_gap: int) -> None:
@@ -129,12 +165,11 @@ def _token(frame: MarketFrame, feed: Feed, series: Series, grid: np.ndarray, max
     frame.tokens[feed.key] = values.tolist()
 
 
-def _note_fills(frame: MarketFrame, feed: Feed, filled: np.ndarray) -> None:
-    where = np.flatnonzero(filled)
-    if len(where):
-        frame.fill_counts[feed.series] = frame.fill_counts.get(feed.series, 0) + len(where)
-        for i in where.tolist():
-            frame.filled.setdefault(i, []).append(feed.series)
+def _note_fills(frame: MarketFrame, name: str, filled: np.ndarray) -> None:
+    for i in np.flatnonzero(filled).tolist():
+        at = frame.filled.setdefault(i, [])
+        if name not in at:
+            at.append(name)
 
 
 def _funding(
@@ -145,8 +180,10 @@ def _funding(
         return
     rates = sample_on_grid(series, "funding_rate", grid[settle], max_gap, "previous")
     filled = filled_mask(series, grid[settle])
-    for i, rate, was_filled in zip(settle.tolist(), rates.tolist(), filled.tolist(), strict=True):
+    for i, rate in zip(settle.tolist(), rates.tolist(), strict=True):
         frame.funding.setdefault(i, {})[feed.key] = rate
-        if was_filled:
-            frame.filled.setdefault(i, []).append(feed.series)
-            frame.fill_counts[feed.series] = frame.fill_counts.get(feed.series, 0) + 1
+    carried = np.zeros(len(grid), dtype=bool)
+    carried[settle[filled]] = True
+    _note_fills(frame, feed.series, carried)
+    if carried.any():
+        frame.fill_counts[feed.series] = {"forward": int(carried.sum())}

@@ -44,6 +44,21 @@ def reward_notes(config: RunConfig, rewards: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
+def data_notes(fills: dict[str, dict[str, int]], repairs: list[str]) -> list[str]:
+    """What the run's prices were filled from, and which bad rows were repaired."""
+    notes = []
+    for series, counts in sorted(fills.items()):
+        marked = [f"{n} from {source}" for source, n in counts.items() if source != "forward"]
+        if marked:
+            notes.append(
+                f"{series} has no price for {sum(counts.values())} steps: "
+                f"{', '.join(marked)} (that venue's price x the last ratio observed between "
+                f"the two), {counts.get('forward', 0)} carried forward"
+            )
+    notes += [f"data repaired: {r}" for r in repairs]
+    return notes
+
+
 def apy(initial: float, final: float, years: float) -> float:
     """Compound annual growth from `initial` to `final` over `years` (0 when undefined)."""
     if initial > 0 and final > 0 and years:

@@ -20,7 +20,7 @@ from services.market_data.plan import price_proxies
 from services.outputs.swap import replace_folder
 from services.recorder.actor import Recorder
 from services.recorder.metrics import compute_metrics, drawdowns, monthly_returns
-from services.recorder.notes import apy, reward_notes
+from services.recorder.notes import apy, data_notes, reward_notes
 from services.recorder.tables import SCHEMA_VERSION, TABLES, to_arrow
 from services.reports.tearsheet import render_report
 
@@ -63,6 +63,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         for r, f in zip(_rows(rec.rewards), rec.reward_figures, strict=True)
     ]
     notes += reward_notes(config, drops)
+    notes += data_notes(frame.fill_counts, frame.repairs)
     if estimated:
         notes.append(
             f"estimated season airdrops credited {estimated:,.6g} {config.share_class} "

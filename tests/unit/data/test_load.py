@@ -187,7 +187,7 @@ def test_aave_index_in_rays_is_a_units_defect(write, data_dir: Path) -> None:
     assert units[0].count == 4
 
 
-def test_single_outlier_is_impossible_not_units(write, data_dir: Path) -> None:
+def test_funding_rate_beyond_the_venue_cap_is_dropped_with_its_line(write, data_dir: Path) -> None:
     write(
         FUNDING,
         f"""{FUNDING_HEAD}
@@ -196,13 +196,23 @@ def test_single_outlier_is_impossible_not_units(write, data_dir: Path) -> None:
         2024-01-01T16:00:00Z,0.0003,BTCUSDT,okx""",
     )
     s = load_series(data_dir, "okx:funding:BTCUSDT")
-    (d,) = s.defects
-    assert (d.kind, d.count, d.first) == ("impossible", 1, "2024-01-01T08:00:00Z")
-    assert s.rows == 3  # reported, kept
+    (d, gap) = s.defects
+    assert (d.kind, d.count, d.first, d.line, d.column, d.value) == (
+        "outlier",
+        1,
+        "2024-01-01T08:00:00Z",
+        3,
+        "funding_rate",
+        0.05,
+    )
+    assert "beyond okx's BTCUSDT funding cap of +-0.375%" in d.detail
+    assert d.detail.startswith("line 3: funding_rate 0.05 ")
+    assert gap.kind == "gap"
+    assert s.rows == 2  # dropped: the grid fills it like a missing settlement
     assert s.usable
 
 
-def test_non_positive_and_nan_prices_are_dropped_and_counted(write, data_dir: Path) -> None:
+def test_non_positive_and_nan_prices_are_dropped_with_their_lines(write, data_dir: Path) -> None:
     write(
         SPOT,
         f"""{SPOT_HEAD}
@@ -210,29 +220,35 @@ def test_non_positive_and_nan_prices_are_dropped_and_counted(write, data_dir: Pa
         2024-01-01T01:00:00Z,100,101,99,0,1
         2024-01-01T02:00:00Z,100,101,99,,1
         2024-01-01T03:00:00Z,100,101,99,NaN,1
-        2024-01-01T04:00:00Z,100,101,99,100,1""",
+        2024-01-01T04:00:00Z,100,101,99,inf,1
+        2024-01-01T05:00:00Z,100,101,99,100,1""",
     )
     s = load_series(data_dir, "binance:spot:BTCUSDT")
     assert s.rows == 2
-    impossible = {d.detail: d.count for d in s.defects if d.kind == "impossible"}
+    impossible = {d.line: d.detail for d in s.defects if d.kind == "impossible"}
     assert impossible == {
-        "2 rows where close is empty or NaN (dropped)": 2,
-        "1 row where close <= 0 (dropped)": 1,
+        3: "line 3: close 0 is <= 0: dropped",
+        4: "line 4: close is empty or NaN: dropped",
+        5: "line 5: close is empty or NaN: dropped",
+        6: "line 6: close is inf (too large): dropped",
     }
     # The dropped rows leave a gap, which is reported too.
-    assert [d.count for d in s.defects if d.kind == "gap"] == [3]
+    assert [d.count for d in s.defects if d.kind == "gap"] == [4]
 
 
-def test_ohlc_that_does_not_bracket_is_reported(write, data_dir: Path) -> None:
+def test_ohlc_that_does_not_bracket_is_dropped(write, data_dir: Path) -> None:
     write(
         SPOT,
         f"""{SPOT_HEAD}
         2024-01-01T00:00:00Z,100,101,99,100,1
-        2024-01-01T01:00:00Z,100,99,98,100,1""",
+        2024-01-01T01:00:00Z,100,99,98,100,1
+        2024-01-01T02:00:00Z,100,101,99,100,1""",
     )
-    (d,) = load_series(data_dir, "binance:spot:BTCUSDT").defects
-    assert d.kind == "impossible"
-    assert "bracket" in d.detail
+    s = load_series(data_dir, "binance:spot:BTCUSDT")
+    (d, _) = s.defects
+    assert (d.kind, d.line) == ("outlier", 3)
+    assert "do not bracket" in d.detail
+    assert s.rows == 2
 
 
 def test_unsorted_rows_are_sorted(write, data_dir: Path) -> None:
