@@ -82,7 +82,8 @@ def test_the_one_bad_tick_of_the_real_data_is_a_binance_eth_bar_cut_short(
     ]
     (path,) = real_data_dir.glob("market_data/derivatives/futures_ohlcv/binance_ETHUSDT_perp_1h_*")
     line = path.read_text().splitlines()[7086 - 1]
-    assert line.startswith("2024-10-28T21:00:00Z,") and ",2518.92," in line
+    assert line.startswith("2024-10-28T21:00:00Z,")
+    assert ",2518.92," in line
     # Its hour is a 1 h gap, filled like the others.
     gaps = report.of("binance:perp:ETHUSDT", "gap")
     assert ("2024-10-28T20:00:00Z", "2024-10-28T22:00:00Z") in [(d.first, d.last) for d in gaps]

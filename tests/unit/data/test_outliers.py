@@ -100,7 +100,8 @@ def test_high_of_1e300_is_dropped(write, data_dir: Path) -> None:
 
 
 def test_index_dip_is_dropped_and_a_lasting_fall_makes_it_unusable(write, data_dir: Path) -> None:
-    head = "targetDate,liquidityIndex,variableBorrowIndex,currentLiquidityRate,currentVariableBorrowRate"
+    head = "targetDate,liquidityIndex,variableBorrowIndex,"
+    head += "currentLiquidityRate,currentVariableBorrowRate"
     index = [1.0 + 0.001 * d for d in range(12)]
     dipped = list(index)
     dipped[5] *= 0.99
