@@ -72,3 +72,11 @@ def interpolate(points: list[tuple[int, float]], t: int) -> float:
         if t0 <= t <= t1:
             return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
     raise ValueError(f"{t} outside the points")
+
+
+def last_ratio(own: dict[int, float], other: dict[int, float], t: int, limit: int) -> float | None:
+    """own / other at the latest hour both have, at or before `t` and at most `limit` s old."""
+    for s in range(t, t - limit - 1, -3600):
+        if s in own and s in other:
+            return own[s] / other[s]
+    return None

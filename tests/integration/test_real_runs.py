@@ -8,7 +8,7 @@ import pytest
 
 from services.cex_venue.margin import TierTable
 from services.config.venues import load_venues
-from tests.integration.rawfiles import column, ohlc, when
+from tests.integration.rawfiles import column, last_ratio, ohlc, when
 from tests.results_checks import check_metrics, check_tables
 from tests.stubs import MODES, backtest
 
@@ -81,8 +81,13 @@ def _static_short(
     capital: float,
     spot_file: str,
 ) -> tuple[float, int | None, float]:
-    """Funding received and the liquidation hour of a static Binance short, from raw files."""
+    """Funding received and the liquidation hour of a static Binance short, from raw files.
+
+    An hour Binance has no bar for is marked from Bybit's bar, scaled by the last ratio
+    between the two closes (within a day); with neither, the last mark is carried.
+    """
     close, high = ohlc(data, f"{PERPS}/binance_{asset}USDT_perp_1h_*.csv")
+    bybit_close, bybit_high = ohlc(data, f"{PERPS}/bybit_{asset}USDT_perp_1h_*.csv")
     spot = column(data, spot_file, "timestamp", "close")
     rates = column(
         data,
@@ -96,8 +101,12 @@ def _static_short(
     balance = capital - size * spot[t0]
     received, last = 0.0, close[t0]
     for t in range(t0 + 3600, t1, 3600):
-        mark = close.get(t, last)
-        worst = max(high.get(t, mark), mark)
+        mark, top = close.get(t), high.get(t)
+        ratio = last_ratio(close, bybit_close, t, 86400) if mark is None else None
+        if mark is None and ratio is not None and t in bybit_close:
+            mark, top = bybit_close[t] * ratio, bybit_high[t] * ratio
+        mark = last if mark is None else mark
+        worst = max(top if top is not None else mark, mark)
         # The venue checks the hour's high against the balance closed at the previous hour.
         if balance - size * (worst - last) < table.maintenance(size * worst):
             return received, t, balance
