@@ -6,8 +6,9 @@ DATA ?= $(CARRY_DATA)
 MODE ?= btc_basis
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration test-kafka test-browser lint typecheck format check \
-        bench bench-kafka data-check kafka-fetch kafka-start kafka-stop clean
+.PHONY: help setup run test test-unit test-integration test-kafka test-browser test-chain lint \
+        typecheck format check bench bench-kafka data-check kafka-fetch kafka-start kafka-stop \
+        chain-fetch chain-start chain-stop verify-aave clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,7 +24,7 @@ setup: $(BIN)/carry ## create .venv and install Carry with its dev tools
 run: setup ## run a backtest of MODE (default btc_basis) on CARRY_DATA or the synthetic sample
 	$(BIN)/carry backtest --mode $(MODE) $(if $(DATA),--data $(DATA))
 
-test: setup ## run every test tier (unit, sample runs, real-data, Kafka, browser)
+test: setup chain-fetch ## run every test tier (unit, sample runs, real-data, Kafka, browser, chain)
 	$(BIN)/pytest
 
 test-unit: setup ## unit tests only (no data folder, no broker)
@@ -37,6 +38,9 @@ test-kafka: setup ## Kafka tests against the real broker from deploy/kafka
 
 test-browser: setup ## report pages in headless Chromium (needs /usr/bin/chromium)
 	$(BIN)/pytest tests/browser
+
+test-chain: setup chain-fetch ## chain tests: the real Aave v3 contracts on anvil
+	$(BIN)/pytest tests/chain
 
 lint: setup ## ruff
 	$(BIN)/ruff check schemas services tests bench
@@ -69,5 +73,17 @@ kafka-start: kafka-fetch ## start the single-node Kafka broker on 127.0.0.1:1909
 kafka-stop: ## stop the broker
 	deploy/kafka/kafka.sh stop
 
-clean: ## remove caches (keeps results/, .venv and .kafka)
+chain-fetch: ## npm ci the pinned anvil and @aave/core-v3 into .chain/
+	deploy/chain/chain.sh fetch
+
+chain-start: chain-fetch ## start anvil on 127.0.0.1:$$CHAIN_PORT (18545)
+	deploy/chain/chain.sh start
+
+chain-stop: ## stop anvil
+	deploy/chain/chain.sh stop
+
+verify-aave: setup chain-fetch ## carry verify aave --actions 2000 (SEED=7) on a private anvil
+	$(BIN)/carry verify aave --actions 2000 --seed $(or $(SEED),7)
+
+clean: ## remove caches (keeps results/, .venv, .kafka and .chain)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -34,6 +34,10 @@ class BrokerError(CarryError):
     """The message broker cannot be reached or refused an operation."""
 
 
+class ChainError(CarryError):
+    """The local chain, its packages or an RPC endpoint cannot serve the request."""
+
+
 class InvariantError(RuntimeError):
     """A broken internal invariant: the service crashes instead of limping on."""
 

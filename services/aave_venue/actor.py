@@ -23,6 +23,7 @@ from schemas.pnl import LIQUIDATION_LOSS
 from schemas.triggers import SETTLE, OrderRejected, PhaseDone, VenueExecution
 from services.aave_venue.ops import AaveOps, Rejection
 from services.config.onchain import load_onchain
+from services.onchain.aave import AaveRisk
 from services.onchain.costs import Costs
 from services.runtime.actor import ActorContext, Out
 from services.runtime.follower import LedgerFollower
@@ -39,15 +40,9 @@ class AaveVenue(LedgerFollower):
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
-        onchain = load_onchain()
         emode = bool(getattr(ctx.config.typed_params(), "emode", False))
-        self.mode = onchain.aave.modes["emode" if emode else "standard"]
-        self.ops = AaveOps(
-            self.mode,
-            Costs(ctx.config, Valuer(ctx.config)),
-            onchain.aave.close_factor,
-            onchain.aave.flash_loan_fee,
-        )
+        self.risk = AaveRisk(load_onchain().aave, emode)
+        self.ops = AaveOps(self.risk, Costs(ctx.config, Valuer(ctx.config)))
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
@@ -66,11 +61,13 @@ class AaveVenue(LedgerFollower):
         found = self.ops.liquidation(self.ledger, market)
         if found is None:
             return []
-        deltas, acct = found
+        liq, acct = found
+        deltas = liq.deltas
         self.log.warning(
             "aave_liquidation",
             step=market.step,
-            health_factor=acct.health_factor(self.mode),
+            health_factor=liq.health_factor,
+            close_factor=liq.close_factor,
             collateral_usd=acct.collateral_usd,
             debt_usd=acct.debt_usd,
         )

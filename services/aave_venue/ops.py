@@ -11,8 +11,8 @@ from schemas.market import MarketSnapshot
 from schemas.orders import FlashLoopOrder, LendingOrder
 from schemas.pnl import SLIPPAGE, TRADING_FEES, TRANSFER
 from schemas.triggers import Cost, PositionDelta
-from services.config.onchain import AaveMode
-from services.onchain.aave import RESERVES, Account, account, oracle_usd
+from services.aave_venue.liquidation import Liquidation, liquidation
+from services.onchain.aave import RESERVES, AaveRisk, Account, account
 from services.onchain.costs import Costs
 from services.valuation.keys import WALLET, atoken, cash, debt, lst_key
 from services.valuation.valuer import LSTS
@@ -41,17 +41,14 @@ class AaveOps:
     """Executes Aave orders against a ledger.
 
     Args:
-        mode: the account's Aave mode (e-mode or standard).
-        costs: gas and DEX costs.
-        close_factor: share of the debt one liquidation may repay.
-        flash_fee: flash-loan fee, fraction of the loan.
+        risk: the market's risk parameters and the account's e-mode.
+        costs: gas and DEX costs (None: no gas, no DEX cost).
     """
 
-    def __init__(self, mode: AaveMode, costs: Costs, close_factor: float, flash_fee: float) -> None:
-        self.mode = mode
+    def __init__(self, risk: AaveRisk, costs: Costs | None) -> None:
+        self.risk = risk
         self.costs = costs
-        self.close_factor = close_factor
-        self.flash_fee = flash_fee
+        self.flash_fee = risk.config.flash_loan_fee
 
     def lending(
         self, order: LendingOrder, ledger: dict[str, float], market: MarketSnapshot
@@ -70,27 +67,34 @@ class AaveOps:
                 return Rejection(f"{wallet} {ledger.get(wallet, 0.0):.6f} < {x}")
             deltas = [PositionDelta(wallet, -x), PositionDelta(atoken(reserve), x / liq)]
         elif op == "withdraw":
-            held = ledger.get(atoken(reserve), 0.0) * liq
+            scaled = ledger.get(atoken(reserve), 0.0)
+            held = scaled * liq
             if _short(x, held):
                 return Rejection(f"supplied {reserve} worth {held:.6f} < {x}")
-            deltas = [PositionDelta(atoken(reserve), -x / liq), PositionDelta(wallet, x)]
+            # Withdrawing (within rounding of) everything closes the position exactly.
+            whole = x >= held * (1 - TOLERANCE)
+            x = held if whole else x
+            out = -scaled if whole else -x / liq
+            deltas = [PositionDelta(atoken(reserve), out), PositionDelta(wallet, x)]
         elif op == "borrow":
             deltas = [PositionDelta(debt(reserve), x / bor), PositionDelta(wallet, x)]
         elif op == "repay":
-            owed = ledger.get(debt(reserve), 0.0) * bor
-            x = min(x, owed)
+            scaled = ledger.get(debt(reserve), 0.0)
+            owed = scaled * bor
+            whole = x >= owed * (1 - TOLERANCE)
+            x = owed if whole else x
             if x <= 0 or _short(x, ledger.get(wallet, 0.0)):
                 return Rejection(
                     f"cannot repay {order.amount} {reserve}: owed {owed:.6f}, "
                     f"wallet {ledger.get(wallet, 0.0):.6f}"
                 )
-            deltas = [PositionDelta(wallet, -x), PositionDelta(debt(reserve), -x / bor)]
+            out = -scaled if whole else -x / bor
+            deltas = [PositionDelta(wallet, -x), PositionDelta(debt(reserve), out)]
         else:
             return Rejection(f"operation {op!r} is not an Aave operation")
-        if op in ("withdraw", "borrow"):
-            refused = self._ltv_check(ledger, deltas, market, f"{op} of {x} {reserve}")
-            if refused:
-                return refused
+        refused = self._validate(op, reserve, x, ledger, deltas, market)
+        if refused:
+            return refused
         return self._fields(order, op, reserve, x, deltas, market, op, TRANSFER, [], ledger)
 
     def flash_loop(
@@ -179,8 +183,10 @@ class AaveOps:
         ]
         if left > 0:
             deltas.append(PositionDelta(wallet_eth, left))
-        fee_share = fee * self.costs.valuer.asset_price("ETH", market)
-        costs = [Cost(TRADING_FEES, self.costs.share, fee_share)] if fee else []
+        costs = []
+        if fee and self.costs is not None:
+            fee_share = fee * self.costs.valuer.asset_price("ETH", market)
+            costs = [Cost(TRADING_FEES, self.costs.share, fee_share)]
         return self._fields(
             order,
             f"flash_loop_{order.direction}",
@@ -195,7 +201,29 @@ class AaveOps:
         )
 
     def _dex_bps(self, lst: str, eth: float, market: MarketSnapshot) -> float:
+        if self.costs is None:
+            return 0.0
         return self.costs.dex_bps(f"ETH/{lst}", self.costs.usd("ETH", eth, market))
+
+    def _validate(
+        self,
+        op: str,
+        reserve: str,
+        x: float,
+        ledger: dict[str, float],
+        deltas: list[PositionDelta],
+        market: MarketSnapshot,
+    ) -> Rejection | None:
+        if op == "borrow":
+            if self.risk.emode and not self.risk.config.reserves[reserve].emode:
+                return Rejection(
+                    f"{reserve} is not in e-mode category {self.risk.config.emode.label!r}: "
+                    "an account in e-mode borrows only the category's assets"
+                )
+            return self._ltv_check(ledger, deltas, market, f"borrow of {x} {reserve}")
+        if op == "withdraw":
+            return self._hf_check(ledger, deltas, market, f"withdrawal of {x} {reserve}")
+        return None
 
     def _ltv_check(
         self,
@@ -204,41 +232,43 @@ class AaveOps:
         market: MarketSnapshot,
         what: str,
     ) -> Rejection | None:
-        after = dict(ledger)
-        for d in deltas:
-            after[d.key] = after.get(d.key, 0.0) + d.amount
-        acct = account(after, market)
-        limit = acct.collateral_usd * self.mode.ltv
-        if acct.debt_usd > limit * (1 + TOLERANCE):
+        """A borrow: the account's HF above 1 before, its debt within its maximum LTV after."""
+        hf = account(ledger, market).health_factor(self.risk)
+        if hf is not None and hf <= 1.0:
+            return Rejection(f"{what}: health factor {hf:.4f} is not above 1")
+        acct = account(_after(ledger, deltas), market)
+        max_ltv = acct.max_ltv(self.risk)
+        if acct.debt_usd > acct.collateral_usd * max_ltv * (1 + TOLERANCE):
             ltv = acct.ltv() or 0.0
-            return Rejection(f"{what} would leave LTV {ltv:.4f} above the limit {self.mode.ltv}")
+            return Rejection(f"{what} would leave LTV {ltv:.4f} above the limit {max_ltv}")
+        return None
+
+    def _hf_check(
+        self,
+        ledger: dict[str, float],
+        deltas: list[PositionDelta],
+        market: MarketSnapshot,
+        what: str,
+    ) -> Rejection | None:
+        """A withdrawal: the account's HF at least 1 after (Aave checks no LTV here)."""
+        hf = account(_after(ledger, deltas), market).health_factor(self.risk)
+        if hf is not None and hf < 1.0 * (1 - TOLERANCE):
+            return Rejection(f"{what} would leave health factor {hf:.4f} below 1")
         return None
 
     def liquidation(
-        self, ledger: dict[str, float], market: MarketSnapshot
-    ) -> tuple[list[PositionDelta], Account] | None:
-        """Deltas of one liquidation call if HF < 1: up to `close_factor` of the largest
-        debt repaid, the largest collateral seized at its value times (1 + bonus)."""
-        acct = account(ledger, market)
-        hf = acct.health_factor(self.mode)
-        if hf is None or hf >= 1.0 or not acct.collateral:
-            return None
-        owed = max(acct.debts, key=lambda p: p.usd)
-        coll = max(acct.collateral, key=lambda p: p.usd)
-        repay_usd = owed.usd * self.close_factor
-        seize_usd = min(repay_usd * (1 + self.mode.liquidation_bonus), coll.usd)
-        repay_usd = seize_usd / (1 + self.mode.liquidation_bonus)
-        repay_units = repay_usd / oracle_usd(owed.reserve, market)
-        seize_units = seize_usd / oracle_usd(coll.reserve, market)
-        deltas = [
-            PositionDelta(
-                owed.key, -repay_units / market.indices[f"aave:{owed.reserve}:borrow_index"]
-            ),
-            PositionDelta(
-                coll.key, -seize_units / market.indices[f"aave:{coll.reserve}:liquidity_index"]
-            ),
-        ]
-        return deltas, acct
+        self,
+        ledger: dict[str, float],
+        market: MarketSnapshot,
+        debt_reserve: str | None = None,
+        collateral_reserve: str | None = None,
+        debt_to_cover: float = float("inf"),
+    ) -> tuple[Liquidation, Account] | None:
+        """One liquidation call if HF < 1 (by default on the largest debt and collateral,
+        repaying as much as the close factor allows)."""
+        return liquidation(
+            ledger, market, self.risk, debt_reserve, collateral_reserve, debt_to_cover
+        )
 
     def _fields(
         self,
@@ -253,10 +283,11 @@ class AaveOps:
         costs: list[Cost],
         ledger: dict[str, float],
     ) -> dict[str, Any] | Rejection:
-        paid = self.costs.pay_gas(gas_op, market, ledger, deltas, costs)
-        if isinstance(paid, str):
-            return Rejection(paid)
-        deltas, costs = paid
+        if self.costs is not None:
+            paid = self.costs.pay_gas(gas_op, market, ledger, deltas, costs)
+            if isinstance(paid, str):
+                return Rejection(paid)
+            deltas, costs = paid
         return {
             "deltas": deltas,
             "order_id": order.order_id,
@@ -268,3 +299,10 @@ class AaveOps:
             "costs": costs,
             "cause": cause,
         }
+
+
+def _after(ledger: dict[str, float], deltas: list[PositionDelta]) -> dict[str, float]:
+    out = dict(ledger)
+    for d in deltas:
+        out[d.key] = out.get(d.key, 0.0) + d.amount
+    return out

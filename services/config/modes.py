@@ -158,7 +158,8 @@ def _check(mode: ModeFile, params: CommonParams) -> None:
 
 def _check_leverage(params: LeveragedParams | HedgedLeveragedParams) -> None:
     mode = "emode" if params.emode else "standard"
-    venue_max = load_onchain().aave.modes[mode].ltv
+    aave = load_onchain().aave.mode(params.lst, params.emode)
+    venue_max = aave.ltv
     target, max_ltv = leverage_limits(params, venue_max)
     for name, value in (("target_ltv", target), ("max_ltv", max_ltv)):
         if value > venue_max:
@@ -173,7 +174,7 @@ def _check_leverage(params: LeveragedParams | HedgedLeveragedParams) -> None:
             f"set --set target_ltv= below {max_ltv}, e.g. "
             f"{round(max_ltv * (1 - 0.0225), 4)} (the peg buffer)",
         )
-    lt = load_onchain().aave.modes[mode].liquidation_threshold
+    lt = aave.liquidation_threshold
     hf = hf_reduce_level(params, venue_max, lt)
     if hf <= 1.0:
         raise ConfigError(

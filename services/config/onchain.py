@@ -12,19 +12,68 @@ from services.errors import ConfigError
 
 
 class AaveMode(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Risk parameters of an Aave v3 mode."""
+    """Risk parameters of a collateral reserve in one mode (standard or e-mode)."""
 
     ltv: float
     liquidation_threshold: float
     liquidation_bonus: float
 
 
+class EModeCategory(AaveMode, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An e-mode category: its id, label and risk parameters."""
+
+    category: int
+    label: str
+
+
+class AaveReserve(AaveMode, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A reserve: token decimals, standard-mode risk parameters, reserve factor,
+    Aave's share of the liquidation bonus, e-mode membership and rate strategy name."""
+
+    decimals: int
+    reserve_factor: float
+    liquidation_protocol_fee: float
+    emode: bool
+    rates: str
+
+
+class RateStrategy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A variable-rate curve (annual rates, usage as a fraction)."""
+
+    optimal_usage: float
+    base: float
+    slope1: float
+    slope2: float
+
+
 class AaveConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Aave v3 market parameters."""
+    """Aave v3 market parameters.
+
+    Attributes:
+        close_factor: share of a debt one liquidation may repay ...
+        close_factor_max: ... and the share below `close_factor_hf`.
+        close_factor_hf: health factor at or below which `close_factor_max` applies.
+        flash_loan_fee: fee of the leverage loop's flash loan, fraction of the loan.
+        emode: the ETH-correlated e-mode category.
+        reserves: symbol -> reserve parameters.
+        rates: strategy name -> rate curve.
+    """
 
     close_factor: float
+    close_factor_max: float
+    close_factor_hf: float
     flash_loan_fee: float
-    modes: dict[str, AaveMode]
+    emode: EModeCategory
+    reserves: dict[str, AaveReserve]
+    rates: dict[str, RateStrategy]
+
+    def mode(self, reserve: str, emode: bool) -> AaveMode:
+        """LTV, liquidation threshold and bonus of `reserve` for an account in or out of
+        e-mode (the category's only for reserves in the category)."""
+        r = self.reserves[reserve]
+        if emode and r.emode:
+            return self.emode
+        return r
 
 
 class StakingConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -122,6 +122,14 @@ class StakingParams(CommonParams, frozen=True, kw_only=True, forbid_unknown_fiel
     dust_gas_multiple: PositiveFloat = 100.0
     gas_reserve: NonNegativeFloat = 0.05
 
+    @property
+    def lst(self) -> str:
+        """The LST's symbol: `weETH` or `wstETH`."""
+        return LST_NAMES[self.lst_type]
+
+
+LST_NAMES = {"weeth": "weETH", "wsteth": "wstETH"}
+
 
 class LeveragedParams(StakingParams, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """LST collateral on Aave, WETH debt, restaked: a flash-loan loop to `target_ltv`.

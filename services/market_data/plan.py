@@ -15,7 +15,6 @@ from services.config.params import (
 )
 from services.config.run import RunConfig
 
-LST_NAMES = {"weeth": "weETH", "wsteth": "wstETH"}
 ETH_USDT = "uniswap:WETH/USDT"
 """The ETH price of USDT modes without a CEX ETH leg."""
 
@@ -38,7 +37,7 @@ class Feed(NamedTuple):
 
 def lst_symbol(params: StakingParams) -> str:
     """`weETH` or `wstETH`."""
-    return LST_NAMES[params.lst_type]
+    return params.lst
 
 
 def _cex(

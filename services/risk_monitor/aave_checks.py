@@ -5,8 +5,7 @@ from __future__ import annotations
 from schemas.exposure import ExposureReport
 from schemas.market import MarketSnapshot
 from schemas.risk import REBALANCE, REDUCE, Breach
-from services.config.onchain import AaveMode
-from services.onchain.aave import Account, account
+from services.onchain.aave import AaveRisk, Account, account
 
 
 def aave_account(report: ExposureReport, market: MarketSnapshot) -> Account:
@@ -16,14 +15,14 @@ def aave_account(report: ExposureReport, market: MarketSnapshot) -> Account:
 
 def aave_breaches(
     acct: Account,
-    mode: AaveMode,
+    risk: AaveRisk,
     hf_reduce: float | None,
     target_ltv: float | None,
     drift: float | None,
 ) -> list[Breach]:
     """HF < 1 -> liquidation, HF < hf_reduce -> reduce, |LTV - target| > drift -> rebalance."""
     out: list[Breach] = []
-    hf, ltv = acct.health_factor(mode), acct.ltv()
+    hf, ltv = acct.health_factor(risk), acct.ltv()
     if hf is None or ltv is None:
         return out
     if hf < 1.0:

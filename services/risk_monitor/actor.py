@@ -29,7 +29,7 @@ from services.config.params import (
     hf_reduce_level,
     leverage_limits,
 )
-from services.onchain.aave import NO_ACCOUNT
+from services.onchain.aave import NO_ACCOUNT, AaveRisk
 from services.risk_monitor.aave_checks import aave_account, aave_breaches
 from services.risk_monitor.checks import (
     delta_breaches,
@@ -55,12 +55,13 @@ class RiskMonitor(Actor):
             for venue, cfg in ctx.config.venues.items()
         }
         emode = bool(getattr(p, "emode", False))
-        self.mode = load_onchain().aave.modes["emode" if emode else "standard"]
+        self.risk = AaveRisk(load_onchain().aave, emode)
         self.target_ltv: float | None = None
         self.hf_reduce: float | None = None
         if isinstance(p, LeveragedParams | HedgedLeveragedParams):
-            self.target_ltv = leverage_limits(p, self.mode.ltv)[0]
-            self.hf_reduce = hf_reduce_level(p, self.mode.ltv, self.mode.liquidation_threshold)
+            loop = self.risk.params(p.lst)
+            self.target_ltv = leverage_limits(p, loop.ltv)[0]
+            self.hf_reduce = hf_reduce_level(p, loop.ltv, loop.liquidation_threshold)
         self.markets: dict[int, MarketSnapshot] = {}
         self.aave = any(parse_key(k).venue == AAVE for k in declared_keys(ctx.config))
         """False when the run can hold no Aave position (its account is always empty)."""
@@ -130,9 +131,9 @@ class RiskMonitor(Actor):
             breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
         acct = aave_account(event, market) if self.aave else NO_ACCOUNT
         if isinstance(p, LeveragedParams | HedgedLeveragedParams):
-            breaches += aave_breaches(acct, self.mode, self.hf_reduce, self.target_ltv, p.ltv_drift)
+            breaches += aave_breaches(acct, self.risk, self.hf_reduce, self.target_ltv, p.ltv_drift)
         else:
-            breaches += aave_breaches(acct, self.mode, None, None, None)
+            breaches += aave_breaches(acct, self.risk, None, None, None)
         levels = {b.level for b in breaches}
         action = (
             REDUCE
@@ -145,6 +146,6 @@ class RiskMonitor(Actor):
             "delta_ratio": drift,
             "breaches": breaches,
             "required_action": action,
-            "health_factor": acct.health_factor(self.mode),
+            "health_factor": acct.health_factor(self.risk),
             "ltv": acct.ltv(),
         }

@@ -52,7 +52,7 @@ class HedgedStrategy:
         self.leveraged = isinstance(params, HedgedLeveragedParams)
         self.target_ltv = 0.0
         if isinstance(params, HedgedLeveragedParams):
-            mode = load_onchain().aave.modes["emode" if params.emode else "standard"]
+            mode = load_onchain().aave.mode(self.lst, params.emode)
             self.target_ltv = leverage_limits(params, mode.ltv)[0]
         self.venues = sorted(params.hedge_allocation)
         self.spot = venues[params.spot_venue]

@@ -40,7 +40,7 @@ class LeveragedStrategy:
     def __init__(self, params: LeveragedParams) -> None:
         self.p = params
         self.lst = lst_symbol(params)
-        mode = load_onchain().aave.modes["emode" if params.emode else "standard"]
+        mode = load_onchain().aave.mode(self.lst, params.emode)
         self.target, self.max_ltv = leverage_limits(params, mode.ltv)
         self.reserve = params.gas_reserve if params.costs else 0.0
         self.dust = (

@@ -7,13 +7,13 @@ import pytest
 from schemas.orders import FlashLoopOrder, LendingOrder
 from services.aave_venue.ops import AaveOps, Rejection
 from services.config.onchain import load_onchain
-from services.onchain.aave import account
+from services.onchain.aave import AaveRisk, account
 from services.onchain.costs import Costs
 from services.valuation.valuer import Valuer
 from tests.stubs import envelope, market, run_config
 
 LEV = run_config("eth_leveraged", ["costs=false"])
-MODE = load_onchain().aave.modes["emode"]
+MODE = AaveRisk(load_onchain().aave, emode=True)
 COMMON = {
     **envelope(0, "strategy"),
     "order_id": "0/0",
@@ -41,7 +41,7 @@ def _market(rate: float = RATE, peg: float | None = None, weth_usd: float = 3_00
 
 
 def _ops(config=LEV) -> AaveOps:
-    return AaveOps(MODE, Costs(config, Valuer(config)), 0.5, 0.0)
+    return AaveOps(MODE, Costs(config, Valuer(config)))
 
 
 def _apply(ledger: dict[str, float], fields: dict) -> dict[str, float]:
@@ -118,12 +118,17 @@ def test_borrow_beyond_ltv_is_refused_and_within_is_index_accounted() -> None:
     assert deltas["wallet:BaseToken:ETH"] == 50.0
 
 
-def test_withdrawal_breaking_ltv_is_refused() -> None:
+def test_withdrawal_is_allowed_past_the_max_ltv_down_to_health_factor_one() -> None:
+    # 100 ETH of collateral, 90 ETH of debt: HF 0.95 * (100 - 1.05 w) / 90 >= 1 for w <= 5.01.
     ledger = _looped(0.9)
-    order = LendingOrder(**COMMON, operation="withdraw", asset="weETH", amount=5.0)
-    result = _ops().lending(order, ledger, _market())
-    assert isinstance(result, Rejection)
-    assert "above the limit" in result.reason
+    fine = LendingOrder(**COMMON, operation="withdraw", asset="weETH", amount=5.0)
+    result = _ops().lending(fine, ledger, _market())
+    assert not isinstance(result, Rejection)
+    assert account(_apply(ledger, result), _market()).ltv() > MODE.params("weETH").ltv
+    too_much = LendingOrder(**COMMON, operation="withdraw", asset="weETH", amount=5.1)
+    refused = _ops().lending(too_much, ledger, _market())
+    assert isinstance(refused, Rejection)
+    assert "below 1" in refused.reason
 
 
 def test_liquidation_repays_half_the_debt_and_seizes_it_plus_the_bonus() -> None:
@@ -131,7 +136,7 @@ def test_liquidation_repays_half_the_debt_and_seizes_it_plus_the_bonus() -> None
     depegged = _market(rate=RATE * 0.96)
     acct = account(ledger, depegged)
     assert acct.health_factor(MODE) < 1.0
-    deltas, _ = _ops().liquidation(ledger, depegged)
+    deltas = _ops().liquidation(ledger, depegged)[0].deltas
     debt_units = -deltas[0].amount * BOR
     seized_units = -deltas[1].amount * LIQ
     assert debt_units == pytest.approx(0.5 * ledger["aave_v3:debtToken:debtWETH"] * BOR)

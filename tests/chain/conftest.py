@@ -1,0 +1,45 @@
+"""The chain tier: anvil and the Aave v3 contracts from deploy/chain (npm).
+
+CI (`.ci/run`) starts anvil and sets CARRY_CHAIN; without it the tier starts a private
+anvil on a free port from the npm install (`make chain-fetch`). If neither works, every
+test fails with the missing piece named, never skips.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from services.chain.node import ENV_RPC, Anvil, aave_artifacts, chain_id
+from services.errors import ChainError
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/chain/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.chain)
+
+
+@pytest.fixture(scope="session")
+def rpc() -> Iterator[str]:
+    """The tier's node: $CARRY_CHAIN, else a private anvil (fails loudly, never skips)."""
+    try:
+        aave_artifacts()
+    except ChainError as e:
+        pytest.fail(f"the chain tier cannot run: {e}")
+    url = os.environ.get(ENV_RPC)
+    if url:
+        try:
+            chain_id(url)
+        except OSError as e:
+            pytest.fail(f"the chain tier cannot run: no node answers at {ENV_RPC}={url}: {e}")
+        yield url
+        return
+    try:
+        node = Anvil().start()
+    except ChainError as e:
+        pytest.fail(f"the chain tier cannot run: {e}")
+    yield node.url
+    node.stop()
