@@ -33,7 +33,7 @@ def thresholds(config: RunConfig) -> dict[str, float]:
     if isinstance(p, BasisParams | HedgedParams):
         out["margin_warn"], out["margin_reduce"] = p.margin_warn, p.margin_reduce
     if isinstance(p, LeveragedParams | HedgedLeveragedParams):
-        mode = load_onchain().aave.modes["emode" if p.emode else "standard"]
+        mode = load_onchain().aave.mode(p.lst, p.emode)
         out["target_ltv"], out["max_ltv"] = leverage_limits(p, mode.ltv)
         out["hf_reduce"] = hf_reduce_level(p, mode.ltv, mode.liquidation_threshold)
     return out
