@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from services.chain.node import ENV_RPC, Anvil
-from services.chain.verify.run import VerifyResult, verify_aave
+
+if TYPE_CHECKING:
+    from services.chain.verify.run import VerifyResult
 
 
 def add(
@@ -34,6 +37,9 @@ def add(
 
 
 def _aave(args: argparse.Namespace) -> int:
+    # web3 is imported here, not by every `carry` command.
+    from services.chain.verify.run import verify_aave
+
     if args.actions < 1:
         sys.stderr.write("error: --actions must be at least 1\n")
         return 2
