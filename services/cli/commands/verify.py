@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from services.chain.node import ENV_RPC, Anvil
+from services.errors import ConfigError
 
 if TYPE_CHECKING:
     from services.chain.verify.run import VerifyResult
@@ -41,8 +42,7 @@ def _aave(args: argparse.Namespace) -> int:
     from services.chain.verify.run import verify_aave
 
     if args.actions < 1:
-        sys.stderr.write("error: --actions must be at least 1\n")
-        return 2
+        raise ConfigError(f"--actions {args.actions} is not a count of actions", "pass 1 or more")
     if args.rpc:
         result = verify_aave(args.rpc, args.actions, args.seed)
     else:
