@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Local Ethereum node (anvil) and the compiled Aave v3 contracts, both from the npm
-# registry at the versions pinned in package.json / package-lock.json.  See README.md.
+# Local Ethereum node (anvil), the compiled Aave v3 contracts and the Solidity compiler,
+# all from the npm registry at the versions pinned in package.json / package-lock.json.
 #
-#   chain.sh fetch    npm ci the pinned packages into $CHAIN_HOME (skipped if up to date)
+#   chain.sh fetch    npm ci the pinned packages into $CHAIN_HOME and compile Carry's own
+#                     contracts (contracts/*.sol) into $CHAIN_HOME/build (skipped if up to date)
 #   chain.sh start    start anvil on 127.0.0.1:$CHAIN_PORT in the background, wait until ready
 #   chain.sh stop     SIGTERM anvil (SIGKILL after 10 s); idempotent
 #   chain.sh status   print running/stopped + RPC URL; exit 0 running, 3 stopped
@@ -34,10 +35,13 @@ abs_home() {
     LOGFILE="$CHAIN_HOME/anvil.log"
 }
 
-lock_stamp() { cat "$SCRIPT_DIR/package.json" "$SCRIPT_DIR/package-lock.json" | sha256sum | cut -d' ' -f1; }
+lock_stamp() {
+    cat "$SCRIPT_DIR/package.json" "$SCRIPT_DIR/package-lock.json" "$SCRIPT_DIR/compile.mjs" \
+        "$SCRIPT_DIR"/contracts/*.sol | sha256sum | cut -d' ' -f1
+}
 
 modules_ok() {
-    [[ -x "$ANVIL" ]] && [[ -d "$MODULES/@aave/core-v3/artifacts" ]] \
+    [[ -x "$ANVIL" ]] && [[ -d "$MODULES/@aave/core-v3/artifacts" ]] && [[ -d "$CHAIN_HOME/build" ]] \
         && [[ -f "$CHAIN_HOME/.lock.sha256" ]] \
         && [[ "$(cat "$CHAIN_HOME/.lock.sha256")" == "$(lock_stamp)" ]]
 }
@@ -66,8 +70,13 @@ cmd_fetch() {
     fi
     [[ -x "$tmp/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ]] \
         || { rm -rf "$tmp"; die "anvil binary missing after npm ci"; }
-    rm -rf "$MODULES"
+    if ! node "$SCRIPT_DIR/compile.mjs" "$tmp/node_modules" "$tmp/build" >&2; then
+        rm -rf "$tmp"
+        die "compiling deploy/chain/contracts failed (output above)"
+    fi
+    rm -rf "$MODULES" "$CHAIN_HOME/build"
     mv "$tmp/node_modules" "$MODULES"
+    mv "$tmp/build" "$CHAIN_HOME/build"
     rm -rf "$tmp"
     lock_stamp >"$CHAIN_HOME/.lock.sha256"
     log "installed $("$ANVIL" --version | head -n1)"

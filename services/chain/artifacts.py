@@ -16,7 +16,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from services.chain.node import aave_artifacts
+from services.chain.node import FETCH_FIX, aave_artifacts, carry_contracts
 from services.errors import ChainError
 
 ERRORS_SOURCE = "contracts/protocol/libraries/helpers/Errors.sol"
@@ -60,19 +60,33 @@ class Artifact:
 
 
 class Artifacts:
-    """The artifacts folder of `@aave/core-v3`, indexed by contract name.
+    """The artifacts folder of `@aave/core-v3` and Carry's own compiled contracts,
+    indexed by contract name.
 
     Args:
         root: the `artifacts/` folder (default: the npm install).
+        own: Carry's compiled contracts (default: the build of `chain.sh fetch`, if any).
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, own: Path | None = None) -> None:
         self.root = root or aave_artifacts()
         self.paths = {
             p.stem: p
             for p in sorted(self.root.glob("contracts/**/*.json"))
             if not p.name.endswith(".dbg.json")
         }
+        self.own = own
+        if own is None and (self.root.parents[3] / "build").is_dir():
+            self.own = self.root.parents[3] / "build"
+
+    def carry_contract(self, name: str) -> Artifact:
+        """One of Carry's own contracts (`CarryLoop`, `LocalStaker`)."""
+        folder = self.own or carry_contracts()
+        path = folder / f"{name}.json"
+        if not path.is_file():
+            raise ChainError(f"no compiled contract {name} in {folder}", FETCH_FIX)
+        raw = json.loads(path.read_text())
+        return Artifact(name, raw["abi"], raw["bytecode"], {})
 
     @cache  # noqa: B019 - one Artifacts per process; the cache lives as long as it
     def get(self, name: str) -> Artifact:

@@ -51,6 +51,14 @@ def aave_artifacts(home: Path | None = None) -> Path:
     return path
 
 
+def carry_contracts(home: Path | None = None) -> Path:
+    """Carry's own compiled contracts (deploy/chain/contracts, built by `chain.sh fetch`)."""
+    path = (home or chain_home()) / "build"
+    if not (path / "CarryLoop.json").is_file():
+        raise ChainError(f"Carry's contracts are not compiled: no {path}/CarryLoop.json", FETCH_FIX)
+    return path
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 the OS says is free."""
     with socket.socket() as s:

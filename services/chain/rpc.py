@@ -105,14 +105,22 @@ class Chain:
 
     def request(self, method: str, params: list[Any]) -> Any:
         """A raw JSON-RPC request (node-specific methods such as `evm_mine`)."""
+        result, error = self.attempt(method, params)
+        if error is not None:
+            raise ChainError(f"RPC {method} failed: {error}")
+        return result
+
+    def attempt(self, method: str, params: list[Any]) -> tuple[Any, str | None]:
+        """A raw JSON-RPC request: its result, or the node's error message."""
         reply = self.retry(method, lambda: self.w3.provider.make_request(method, params))  # type: ignore[arg-type]
         if "error" in reply:
-            raise ChainError(f"RPC {method} failed: {reply['error']}")
-        return reply.get("result")
+            error = reply["error"]
+            return None, str(error.get("message", error) if isinstance(error, dict) else error)
+        return reply.get("result"), None
 
     def reason(self, error: ContractLogicError | Web3RPCError) -> str:
         """The revert reason of `error`, with the name of an Aave error code."""
-        return self._named(str(error.message or error))
+        return self.named(str(error.message or error))
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Contract:
         """A contract handle."""
@@ -148,12 +156,13 @@ class Chain:
         for call, reply in zip(calls, replies, strict=True):
             if "error" in reply:
                 message = str(reply["error"].get("message", reply["error"]))
-                raise Reverted(f"call {call.name}", self._named(message))
+                raise Reverted(f"call {call.name}", self.named(message))
             values = abi_decode(call.types, bytes.fromhex(str(reply["result"])[2:]))
             out.append(values[0] if len(values) == 1 else tuple(values))
         return out
 
-    def _named(self, message: str) -> str:
+    def named(self, message: str) -> str:
+        """A revert message with Aave's error name when it is a numeric code."""
         text = message.removeprefix("execution reverted: ").strip()
         name = self.errors.get(text)
         return f"{text} ({name})" if name else text

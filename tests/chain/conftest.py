@@ -12,7 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from services.chain.artifacts import Artifacts
+from services.chain.deploy import deploy_market
+from services.chain.market import AaveMarket
 from services.chain.node import ENV_RPC, Anvil, aave_artifacts, chain_id
+from services.chain.rpc import Chain
+from services.chain.verify.actions import BASE_PRICES
+from services.config.onchain import load_onchain
 from services.errors import ChainError
 
 
@@ -43,3 +49,17 @@ def rpc() -> Iterator[str]:
         pytest.fail(f"the chain tier cannot run: {e}")
     yield node.url
     node.stop()
+
+
+@pytest.fixture(scope="module")
+def market(rpc: str) -> Iterator[AaveMarket]:
+    """A market deployed for the module's tests; the node's state is restored after them."""
+    artifacts = Artifacts()
+    chain = Chain(rpc, errors=artifacts.error_names())
+    snap = chain.snapshot()
+    accounts = chain.accounts
+    addresses = deploy_market(
+        chain, artifacts, load_onchain().aave, BASE_PRICES, accounts[0], accounts[1]
+    )
+    yield AaveMarket(chain, artifacts, addresses)
+    chain.revert(snap)

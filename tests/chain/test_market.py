@@ -3,8 +3,6 @@ reasons, and deterministic addresses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from services.chain.artifacts import Artifacts
@@ -16,17 +14,6 @@ from services.chain.verify.actions import BASE_PRICES
 from services.config.onchain import load_onchain
 
 AAVE = load_onchain().aave
-
-
-@pytest.fixture(scope="module")
-def market(rpc: str) -> Iterator[AaveMarket]:
-    artifacts = Artifacts()
-    chain = Chain(rpc, errors=artifacts.error_names())
-    snap = chain.snapshot()
-    accounts = chain.accounts
-    addresses = deploy_market(chain, artifacts, AAVE, BASE_PRICES, accounts[0], accounts[1])
-    yield AaveMarket(chain, artifacts, addresses)
-    chain.revert(snap)
 
 
 def test_reserves_carry_the_configured_risk_parameters(market: AaveMarket) -> None:

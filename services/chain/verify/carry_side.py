@@ -8,14 +8,13 @@ from schemas.market import MarketSnapshot
 from schemas.orders import LendingOrder
 from services.aave_venue.liquidation import Liquidation
 from services.aave_venue.ops import AaveOps, Rejection, holding_key
+from services.chain.feed import market_fields
 from services.chain.market import ReserveState
 from services.config.onchain import AaveConfig
 from services.onchain.aave import AaveRisk, Account, account, emode_refusal
 from services.valuation.keys import AAVE, atoken, debt
-from services.valuation.valuer import LSTS
 
 RAY = 10**27
-PRICE_UNIT = 10**8
 RUN_ID = "verify-aave"
 
 
@@ -23,15 +22,7 @@ def snapshot(
     step: int, ts_s: int, reserves: dict[str, ReserveState], prices: dict[str, int]
 ) -> MarketSnapshot:
     """The chain's market as Carry's market data would publish it."""
-    indices: dict[str, float] = {}
-    for s, r in reserves.items():
-        indices[f"aave:{s}:liquidity_index"] = r.liquidity_index / RAY
-        indices[f"aave:{s}:borrow_index"] = r.borrow_index / RAY
-        indices[f"aave:{s}:liquidity_rate"] = r.liquidity_rate / RAY
-        indices[f"aave:{s}:borrow_rate"] = r.borrow_rate / RAY
-    for lst in LSTS:
-        if lst in prices:
-            indices[f"lst:{lst}/ETH"] = prices[lst] / prices["WETH"]
+    indices, oracle = market_fields(reserves, prices)
     return MarketSnapshot(
         run_id=RUN_ID,
         step=step,
@@ -40,7 +31,7 @@ def snapshot(
         event_id=f"chain/{step}/0",
         prices={},
         indices=indices,
-        oracle={"USDT/USD": prices["USDT"] / PRICE_UNIT, "WETH/USD": prices["WETH"] / PRICE_UNIT},
+        oracle=oracle,
     )
 
 
