@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from services.recorder.notes import without_estimates
+from services.recorder.unhedged import unhedged_text
 
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def _unhedged_hours(summary: dict[str, Any]) -> str:
+    hours = sum(u["unhedged_hours"] for u in summary.get("after_liquidation", []))
+    return f" ({hours:,} h of it unhedged after a liquidation)" if hours else ""
 
 
 def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
@@ -21,9 +27,11 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
         f"equity        {_money(summary['initial_equity'])} -> "
         f"{_money(summary['final_equity'])} {cls}",
         f"P&L           {_money(summary['pnl_total'])} {cls}   APY {summary['apy']:.2%}"
-        f"{without_estimates(summary)}   max drawdown {summary['max_drawdown']:.2%}",
-        "attribution",
+        f"{without_estimates(summary)}{_unhedged_hours(summary)}   "
+        f"max drawdown {summary['max_drawdown']:.2%}",
     ]
+    lines += [f"unhedged      {line}" for line in unhedged_text(summary).splitlines()]
+    lines.append("attribution")
     lines += [
         f"  {name:<20}{_money(value):>18}"
         for name, value in summary["attribution"].items()

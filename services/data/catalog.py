@@ -14,7 +14,12 @@ from services.data.times import DAY_NS, HOUR_NS
 from services.errors import DataError
 
 _DATES = "????-??-??_????-??-??"
-_PRICE = Bounds(positive=True)
+_PRICE = Bounds(
+    positive=True,
+    hi=1e12,
+    units_hint="no price in USDT or WETH is this large: a value in the wrong unit or a "
+    "corrupted column",
+)
 # Funding-rate caps per 8h period (a rate beyond its venue's cap cannot have been paid).
 # Binance: BTCUSDT +-0.3 % (Binance's published cap), ETHUSDT +-0.375 % (Binance's rule:
 # 0.75 x the first-tier maintenance margin rate, 0.5 %). OKX: BTC +-0.375 %, ETH +-0.75 %
@@ -31,7 +36,9 @@ FUNDING_CAPS: dict[tuple[str, str], float] = {
 }
 _INDEX = Bounds(lo=0.5, hi=10.0, units_hint="looks like rays (1e27 = 1.0): divide by 1e27")
 _RATE = Bounds(lo=0.0, hi=3.0, units_hint="looks like rays or percent, not a decimal annual rate")
-_LST_ETH = Bounds(lo=0.9, hi=1.5, units_hint="looks like a USD price, not an LST/ETH rate")
+_LST_ETH = Bounds(
+    lo=0.9, hi=1.5, units_hint="not LST/ETH exchange rates near 1 (a USD price? zeros?)"
+)
 
 
 def _ohlc(name: str, pattern: str, unit: str, description: str, note: str = "") -> SeriesSpec:

@@ -16,6 +16,8 @@ from services.data.times import DAY_NS, duration, iso
 from services.errors import DataError
 
 _MAX_LINES_PER_KIND = 12
+JSON_FORMAT = "carry.data_check/1"
+"""The version of `CheckReport.to_json`'s shape: fields are only ever added to it."""
 
 
 class SeriesCoverage(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,6 +60,28 @@ class CheckReport(msgspec.Struct, frozen=True, kw_only=True):
     def of(self, name: str, kind: str | None = None) -> list[Defect]:
         """The defects of one series or input, optionally of one kind."""
         return [d for d in self.defects if d.series == name and (kind is None or d.kind == kind)]
+
+    @property
+    def unusable(self) -> list[str]:
+        """Series and inputs present in the folder that a run could not use, in report order."""
+        names = [s.name for s in self.series if s.present and not s.usable]
+        names += [i.name for i in self.inputs if i.present and self.of(i.name, "broken")]
+        return names
+
+    def to_json(self) -> bytes:
+        """The report as JSON for scripts (shape `JSON_FORMAT`, documented in the README)."""
+        kinds = Counter(d.kind for d in self.defects)
+        doc = {
+            "format": JSON_FORMAT,
+            "data_dir": self.data_dir,
+            "ok": not self.unusable,
+            "unusable": self.unusable,
+            "defect_counts": dict(sorted(kinds.items())),
+            "series": self.series,
+            "inputs": self.inputs,
+            "defects": self.defects,
+        }
+        return msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
 
 
 def check_folder(data_dir: Path) -> CheckReport:
@@ -170,7 +194,7 @@ def _when(text: str) -> str:
 def format_report(report: CheckReport) -> str:
     """A plain-text report: a coverage table, then the defects grouped by series and input."""
     present = sum(s.present for s in report.series)
-    unusable = [s.name for s in report.series if s.present and not s.usable]
+    unusable = report.unusable
     kinds = Counter(d.kind for d in report.defects)
     lines = [
         f"Data check of {report.data_dir}",

@@ -21,7 +21,7 @@ from services.data.catalog import SERIES, SIBLINGS, get_spec
 from services.data.csvread import LineMap, read_columns
 from services.data.defects import UNUSABLE_KINDS, Defect, DefectLog
 from services.data.files import check_data_dir, matching_files, resolve_file
-from services.data.normalise import clean, finish, require_rows
+from services.data.normalise import clean, finish, require_rows, unusable
 from services.data.outliers import Table
 from services.data.specs import SeriesSpec
 from services.errors import DataError
@@ -123,7 +123,9 @@ def load_series(data_dir: Path, name: str) -> Series:
         references = {}
         for other_spec, stamp in others:
             with contextlib.suppress(DataError):
-                references[other_spec.name] = _cleaned(other_spec, root, stamp).table
+                reference = _cleaned(other_spec, root, stamp)
+                if not any(d.kind in UNUSABLE_KINDS for d in reference.defects):
+                    references[other_spec.name] = reference.table
         hit = _final(spec, cleaned, references)
         with _LOCK:
             _CACHE[key] = hit
@@ -166,7 +168,9 @@ def _cleaned(spec: SeriesSpec, root: Path, stamp: _Stamp) -> _Cleaned:
 def _final(spec: SeriesSpec, cleaned: _Cleaned, references: dict[str, Table]) -> Series:
     found = DefectLog(spec.name, cleaned.rel)
     found.defects = list(cleaned.defects)
-    table = outliers.spikes(found, spec, cleaned.table, cleaned.line_of, references)
+    table = cleaned.table
+    if not unusable(found):
+        table = outliers.spikes(found, spec, table, cleaned.line_of, references)
     require_rows(spec, cleaned.rel, table)
     finish(spec, table, found, cleaned.file_rows)
     ts = np.ascontiguousarray(table.ts, dtype=np.int64)

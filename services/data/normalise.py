@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from services.data import outliers
 from services.data.csvread import RawColumns
-from services.data.defects import DefectLog, plural
+from services.data.defects import UNUSABLE_KINDS, DefectLog, plural
 from services.data.outliers import Table
 from services.data.plausibility import check_interpolated
 from services.data.specs import SeriesSpec
@@ -73,10 +73,17 @@ def clean(spec: SeriesSpec, rel: str, raw: RawColumns) -> tuple[Table, DefectLog
     table = outliers.impossible(found, spec, table, raw.line_of)
     require_rows(spec, rel, table)
     table = outliers.out_of_bounds(found, spec, table, raw.line_of)
+    if unusable(found):
+        return table, found  # refused as a whole: its rows are not worth repairing
     table = outliers.bad_bars(found, table, raw.line_of)
     table = outliers.backwards(found, spec, table, raw.line_of)
     require_rows(spec, rel, table)
     return table, found
+
+
+def unusable(found: DefectLog) -> bool:
+    """True once a defect makes the file unfit for a run."""
+    return any(d.kind in UNUSABLE_KINDS for d in found.defects)
 
 
 def require_rows(spec: SeriesSpec, rel: str, table: Table) -> None:

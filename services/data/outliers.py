@@ -323,9 +323,16 @@ def _column_spikes(column: ColumnSpec, table: Table, siblings: dict[str, Table])
     for i in np.flatnonzero(bad).tolist():
         what = (
             f"{name} {table.values[name][i]:.10g} is {np.exp(x[i] - med[i]):.4g}x the median of "
-            f"its neighbours ({np.exp(med[i]):.10g})"
+            f"its neighbours ({np.exp(med[i]):.6g})"
         )
         if observed[i]:
-            what += f" and moves {np.expm1(spread_dev[i]):.2%} against {names}"
+            what += f" and moves {_change(spread_dev[i])} against {names}"
         out.append(Finding(i, name, what))
     return out
+
+
+def _change(log_change: float) -> str:
+    """A log change for people: ``0.97%`` when small, ``10.0x`` when not."""
+    if log_change < 0.5:
+        return f"{np.expm1(log_change):.2%}"
+    return f"{np.exp(log_change):.4g}x"

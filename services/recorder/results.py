@@ -22,6 +22,7 @@ from services.recorder.actor import Recorder
 from services.recorder.metrics import compute_metrics, drawdowns, monthly_returns
 from services.recorder.notes import apy, data_notes, reward_notes
 from services.recorder.tables import SCHEMA_VERSION, TABLES, to_arrow
+from services.recorder.unhedged import after_liquidations
 from services.reports.tearsheet import render_report
 
 HOURS_PER_YEAR = 24 * 365
@@ -85,6 +86,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "reconciliation_error": abs(last.pnl_total - math.fsum(attribution.values())),
         "max_step_reconciliation_error": max(rec.equity["reconciliation_error"], default=0.0),
         "liquidations": [{**liq, "time": iso(liq["time"])} for liq in rec.liquidations],
+        "after_liquidation": after_liquidations(rec, config),
         "rejected_orders": len(rec.rejections),
         "trades": len(rec.trades["step"]),
         "max_drawdown": float(np.max(drawdowns(equity))) if len(equity) else 0.0,

@@ -20,6 +20,7 @@ from services.config.params import (
 )
 from services.config.run import RunConfig
 from services.recorder.notes import without_estimates
+from services.recorder.unhedged import unhedged_text
 from services.reports import charts, sections
 from services.reports.benchmark import aave_usdt_growth
 from services.reports.frame import frames
@@ -59,6 +60,8 @@ def render_report(
         f" &middot; {html.escape(summary['data_source'])}"
     )
     apy = f"APY {summary['apy']:.2%}{without_estimates(summary)}"
+    if unhedged := unhedged_text(summary):
+        apy += f" ({unhedged})"
     bench = (
         ""
         if inp.benchmark is None

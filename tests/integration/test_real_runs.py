@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.cex_venue.margin import TierTable
+from services.cli.summary import format_summary
 from services.config.venues import load_venues
 from tests.integration.rawfiles import column, last_ratio, ohlc, when
 from tests.results_checks import check_metrics, check_tables
@@ -180,3 +181,27 @@ def test_static_basis_without_rebalancing_is_liquidated_when_the_venue_would(
     ).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert 0 < liq["loss"] < balance
     assert s["attribution"]["liquidation_loss"] == pytest.approx(-liq["loss"], rel=1e-9)
+
+
+def test_static_basis_reports_the_unhedged_btc_left_by_its_liquidation(
+    real_data_dir: Path, tmp_path: Path
+) -> None:
+    s = backtest(real_data_dir, tmp_path / "b", "btc_basis", "rebalance=false", "costs=false")
+    spot = column(real_data_dir, f"{SPOT}/btc_usd/binance_BTCUSDT_1h_*.csv", "timestamp", "close")
+    held = 0.6667 * 100_000.0 / spot[when("2024-09-01")]  # BTC bought at the start
+    (after,) = s["after_liquidation"]
+    assert after["time"] == s["liquidations"][0]["time"] == "2024-11-11T23:00:00Z"
+    assert after["venues"] == ["binance", "bybit", "okx"]
+    assert after["net_delta"] == {"BTC": pytest.approx(held, rel=1e-12)}
+    liquidated, last = when("2024-11-11") + 23 * 3600, when("2025-09-01") - 3600
+    assert after["net_delta_value"] == pytest.approx(held * spot[liquidated], rel=1e-12)
+    assert after["hedged_again"] is None
+    assert after["unhedged_hours"] == (last - liquidated) // 3600 + 1
+    # From then on the run's price P&L is the unhedged BTC's.
+    assert after["price_pnl_while_unhedged"] == pytest.approx(
+        held * (spot[last] - spot[liquidated]), rel=1e-9
+    )
+    text = format_summary(s, str(tmp_path / "b"), 1.0)
+    apy_line = next(line for line in text.splitlines() if line.startswith("P&L"))
+    assert f"({after['unhedged_hours']:,} h of it unhedged after a liquidation)" in apy_line
+    assert "unhedged      after the liquidation at 2024-11-11T23:00:00Z" in text

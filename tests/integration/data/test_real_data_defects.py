@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from services.cli.main import main
 from services.data.catalog import SERIES
 from services.data.check import CheckReport, check_folder, format_report
 from services.data.grid import hourly_grid, sample_on_grid
@@ -161,3 +163,18 @@ def test_windows_outside_the_data_are_refused_with_the_series_named(real_data_di
     with pytest.raises(DataError, match="gap from 2024-02-10T00:00:00Z to 2024-02-11T00:00:00Z"):
         sample_on_grid(spot, "close", grid, max_gap_ns=6 * HOUR_NS)
     assert len(sample_on_grid(spot, "close", grid, max_gap_ns=DAY_NS)) == len(grid)
+
+
+def test_data_check_exits_1_on_the_real_data_for_its_wsteth_yields(
+    real_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["data", "check", str(real_data_dir)]) == 1
+    assert "1 unusable (yields:wstETH)" in capsys.readouterr().out
+    assert main(["data", "check", "--json", str(real_data_dir)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "carry.data_check/1"
+    assert (doc["ok"], doc["unusable"]) == (False, ["yields:wstETH"])
+    assert doc["defect_counts"]["outlier"] == 1
+    assert len(doc["series"]) == len(SERIES)
+    keys = {"series", "file", "kind", "count", "first", "last", "detail", "line", "column", "value"}
+    assert all(set(d) == keys for d in doc["defects"])

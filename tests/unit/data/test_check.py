@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from services.cli.main import main
 from services.data.check import check_folder, format_report
 from services.errors import DataError
 
@@ -99,3 +100,15 @@ def test_later_start_is_a_coverage_defect(write, data_dir: Path) -> None:
 def test_missing_folder_raises(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="does not exist"):
         check_folder(tmp_path / "nope")
+
+
+def test_data_check_exit_codes_clean_0_missing_folder_2(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["data", "check", str(sample_dir)]) == 0
+    assert "0 unusable" in capsys.readouterr().out
+    assert main(["data", "check", "--json", str(sample_dir)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["ok"], doc["unusable"]) == (True, [])
+    assert main(["data", "check", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
