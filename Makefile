@@ -4,10 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= $(CARRY_DATA)
 MODE ?= btc_basis
+BENCH_VENV := .bench-venv
+NAUTILUS := nautilus_trader==1.221.0
+# The last NautilusTrader release with CPython 3.11 wheels; it lives in its own
+# environment, never in Carry's dependencies.
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test test-unit test-integration test-kafka test-browser test-chain lint \
-        typecheck format check bench bench-kafka data-check kafka-fetch kafka-start kafka-stop \
+        typecheck format check bench bench-sweep bench-kafka data-check kafka-fetch kafka-start kafka-stop \
         chain-fetch chain-start chain-stop verify-aave clean
 
 help: ## list the targets
@@ -55,8 +59,17 @@ typecheck: setup ## mypy --strict on schemas and services
 
 check: lint typecheck test ## lint, typecheck and test
 
-bench: setup ## full-window backtests of every mode on CARRY_DATA, bus and codec ceilings
+$(BENCH_VENV)/bin/python:
+	$(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet --only-binary=:all: $(NAUTILUS)
+
+bench: setup $(BENCH_VENV)/bin/python ## Carry vs NautilusTrader on the same bars, then every mode's full window
+	$(BIN)/python -m bench.versus $(if $(DATA),--data $(DATA)) --nautilus-python $(BENCH_VENV)/bin/python
 	$(BIN)/python -m bench.run_all $(if $(DATA),--data $(DATA))
+
+bench-sweep: setup ## a 24-configuration grid: carry sweep on 2 processes vs 24 standalone backtests
+	$(BIN)/python -m bench.sweep_bench $(if $(DATA),--data $(DATA))
 
 bench-kafka: setup kafka-fetch ## KafkaBus throughput and one month of btc_basis over Kafka
 	$(BIN)/python -m bench.kafka_bench $(if $(DATA),--data $(DATA))

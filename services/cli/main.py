@@ -7,12 +7,22 @@ import argparse
 import os
 import sys
 
-from services.cli.commands import backtest, compare, completion, data, kafka, modes, runs, verify
+from services.cli.commands import (
+    backtest,
+    compare,
+    completion,
+    data,
+    kafka,
+    modes,
+    runs,
+    sweep,
+    verify,
+)
 from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging, report_error
 
-COMMANDS = (backtest, runs, compare, modes, data, kafka, verify, completion)
+COMMANDS = (backtest, sweep, runs, compare, modes, data, kafka, verify, completion)
 """Command modules, in the order `carry --help` lists them."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")

@@ -14,18 +14,20 @@ class ProgressBar:
     Args:
         label: what is progressing.
         stream: where to draw (stderr by default).
+        unit: what is counted (`steps`, `runs`).
     """
 
     WIDTH = 30
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+    def __init__(self, label: str, stream: TextIO | None = None, unit: str = "steps") -> None:
         self.label = label
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
 
     def __call__(self, done: int, total: int) -> None:
-        """Update to `done` of `total` steps (only on a terminal)."""
+        """Update to `done` of `total` (only on a terminal)."""
         if not self.tty:
             return
         frac = done / total if total else 1.0
@@ -34,7 +36,8 @@ class ProgressBar:
         filled = int(frac * self.WIDTH)
         bar = "#" * filled + "." * (self.WIDTH - filled)
         self.stream.write(
-            f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} steps {rate:,.0f} steps/s"
+            f"\r{self.label} [{bar}] {frac:6.1%} {done}/{total} {self.unit} "
+            f"{rate:,.{1 if self.unit == 'runs' else 0}f} {self.unit}/s"
         )
         if done >= total:
             self.stream.write("\n")

@@ -53,11 +53,12 @@ class Served:
         self.url, self.kinds, self.logs = url, kinds, logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, kind: str) -> None:
-        """Start (or restart) `kind`'s process."""
+    def start(self, kind: str, instance: str = "0") -> None:
+        """Start (or restart) `kind`'s process (`instance`: its member id in the group)."""
         out = (self.logs / f"{kind}.log").open("ab")
+        cmd = [*CARRY, "--log-level", "info", "serve", kind, "--bus", str(self.url)]
         self.procs[kind] = subprocess.Popen(
-            [*CARRY, "--log-level", "info", "serve", kind, "--bus", str(self.url)],
+            [*cmd, "--instance", instance],
             stdout=out,
             stderr=out,
             start_new_session=True,

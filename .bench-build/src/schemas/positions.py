@@ -1,0 +1,59 @@
+"""Topic `carry.positions.snapshots`: the ledger (amounts only) after each change."""
+
+from __future__ import annotations
+
+import msgspec
+
+from schemas.base import Event
+from schemas.codec import Codec
+from schemas.topics import POSITIONS
+from schemas.triggers import Trigger
+
+TOPIC = POSITIONS
+
+SETTLED = "settled"
+"""Phase: the step's settlement triggers are applied; the strategy may trade."""
+ORDER = "order"
+"""Phase: one order's execution (or rejection) is applied."""
+FINAL = "final"
+"""Phase: the step is closed; P&L is computed on this version."""
+
+
+class OrderResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Outcome of the order a snapshot answers: `filled` or `rejected` (with `reason`)."""
+
+    order_id: str
+    status: str
+    reason: str = ""
+
+
+class Discrepancy(msgspec.Struct, frozen=True, kw_only=True):
+    """A `PositionRefresh` balance that differed from the ledger by more than tolerance."""
+
+    key: str
+    ledger: float
+    venue: float
+
+
+class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"):
+    """The ledger at a version.
+
+    Attributes:
+        phase: `settled`, `order` or `final`.
+        version: increases by one with every snapshot of the run.
+        positions: key -> amount (native units); zero positions are dropped.
+        applied: the triggers applied since the previous snapshot, in application order.
+        last_order: the order this snapshot answers (phase `order`).
+        discrepancies: reconciliation differences found while applying `applied`.
+    """
+
+    phase: str
+    version: int
+    positions: dict[str, float]
+    applied: list[Trigger] = msgspec.field(default_factory=list)
+    last_order: OrderResult | None = None
+    discrepancies: list[Discrepancy] = msgspec.field(default_factory=list)
+
+
+PositionEvent = PositionSnapshot
+codec: Codec[PositionEvent] = Codec(PositionEvent)

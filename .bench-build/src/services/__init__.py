@@ -1,0 +1,1 @@
+"""Carry services: the runtime, one package per actor, strategies and the CLI."""

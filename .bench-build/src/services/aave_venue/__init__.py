@@ -1,0 +1,1 @@
+"""Aave v3 venue simulator: supply and withdraw with index accounting."""

@@ -1,0 +1,1 @@
+"""CEX venue simulator: spot and USDT-margined perps on binance, bybit and okx."""

@@ -1,0 +1,1 @@
+"""The `carry` command line."""

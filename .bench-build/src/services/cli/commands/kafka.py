@@ -1,0 +1,99 @@
+"""`carry serve`, `carry export` and `carry replay`.
+
+Every option a container needs has an environment variable: `CARRY_BUS` (the bus
+URL), `CARRY_ACTORS` (what `serve` runs, comma- or space-separated), `CARRY_INSTANCE`,
+`CARRY_DATA` and `CARRY_LOG_LEVEL`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import anyio
+
+from services.cli.commands.env import (
+    BUS_HELP,
+    ENV_ACTORS,
+    ENV_INSTANCE,
+    env_bus,
+    kafka_url,
+)
+from services.cli.summary import format_summary
+from services.errors import ConfigError
+from services.launcher.records import export_run, replay_run
+from services.launcher.serve import serve_until_signal
+from services.registry import KINDS
+
+
+def add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Register `serve`, `export` and `replay`."""
+    srv = sub.add_parser(
+        "serve", parents=[common], help="run actors on Kafka until stopped (SIGTERM drains)"
+    )
+    srv.add_argument("actors", nargs="*", help=f"actor kinds (default: ${ENV_ACTORS})")
+    srv.add_argument("--bus", default=env_bus(), help=BUS_HELP)
+    srv.add_argument(
+        "--instance",
+        default=os.environ.get(ENV_INSTANCE, "0"),
+        help=f"member id in each kind's group, unique per process of a kind (${ENV_INSTANCE})",
+    )
+    srv.set_defaults(handler=_serve)
+
+    exp = sub.add_parser(
+        "export", parents=[common], help="write a recorded Kafka run to a record file"
+    )
+    exp.add_argument("--bus", default=env_bus(), help=BUS_HELP)
+    exp.add_argument("--run-id", required=True)
+    exp.add_argument("--out", required=True, metavar="FILE")
+    exp.set_defaults(handler=_export)
+
+    rep = sub.add_parser(
+        "replay", parents=[common], help="rebuild a recorded run's results from its record"
+    )
+    src = rep.add_mutually_exclusive_group()
+    src.add_argument("--file", help="a record file (carry export, carry backtest --record)")
+    src.add_argument("--bus", default=None, help=f"{BUS_HELP}; needs --run-id")
+    rep.add_argument("--run-id", help="the run (required with --bus)")
+    rep.add_argument("--out", help="results folder (default: results/replay-<run id>)")
+    rep.set_defaults(handler=_replay)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    kinds = list(args.actors) or os.environ.get(ENV_ACTORS, "").replace(",", " ").split()
+    if not kinds:
+        raise ConfigError("carry serve needs actor kinds", f"name them or set {ENV_ACTORS}")
+    unknown = [k for k in kinds if k not in KINDS or k == "recorder"]
+    if unknown:
+        served = ", ".join(sorted(k for k in KINDS if k != "recorder"))
+        raise ConfigError(
+            f"cannot serve {', '.join(unknown)}",
+            f"use one of: {served} (the recorder runs in carry backtest)",
+        )
+    url = kafka_url(args.bus, "carry serve")
+    anyio.run(serve_until_signal, list(dict.fromkeys(kinds)), url, args.instance)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    url = kafka_url(args.bus, "carry export")
+    count = export_run(url, args.run_id, Path(args.out))
+    sys.stdout.write(f"{count} events of run {args.run_id} written to {args.out}\n")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    file = Path(args.file) if args.file else None
+    url = None if file else kafka_url(args.bus or env_bus(), "carry replay without --file")
+    if file is None and not args.run_id:
+        raise ConfigError("carry replay --bus needs --run-id", "name the run to replay")
+    out = Path(args.out) if args.out else None
+    finished, checked = replay_run(out, file, url, args.run_id)
+    sys.stdout.write(format_summary(finished.summary, str(finished.out_dir), finished.wall_s))
+    counts = ", ".join(f"{n} {t}" for t, n in checked.items())
+    sys.stdout.write(f"replayed      {counts}: identical to the record\n")
+    return 0

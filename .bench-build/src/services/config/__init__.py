@@ -1,0 +1,1 @@
+"""Run configuration: mode files, strategy parameters, venue tables, the resolved run."""

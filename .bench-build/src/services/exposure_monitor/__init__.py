@@ -1,0 +1,1 @@
+"""Exposure monitor: native amounts to USD and share-class values."""

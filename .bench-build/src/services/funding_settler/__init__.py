@@ -1,0 +1,1 @@
+"""Funding settler: posts perp funding at each venue's settlement times."""

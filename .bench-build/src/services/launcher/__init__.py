@@ -1,0 +1,1 @@
+"""Launching runs: publish `RunStarted`, host the local actors, wait for the end."""

@@ -1,0 +1,1 @@
+"""Market data actor: replays the dataset as one `MarketSnapshot` per step."""

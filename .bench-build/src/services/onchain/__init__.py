@@ -1,0 +1,1 @@
+"""Shared on-chain mechanics (gas, Aave accounts) used by the on-chain venue actors."""

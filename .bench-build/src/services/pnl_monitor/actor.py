@@ -1,0 +1,88 @@
+"""The P&L monitor.
+
+Inputs: `MarketSnapshot`, `PositionSnapshot` (the triggers applied, and the final ledger).
+Outputs: one `PnLReport` per step, on the final snapshot: balance-based equity and
+P&L, and the attribution whose parts sum to the total (the residual is reported as
+`reconciliation_error`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from schemas import market as market_topic
+from schemas import pnl as pnl_topic
+from schemas import positions as positions_topic
+from schemas.base import Event
+from schemas.market import MarketSnapshot
+from schemas.pnl import COMPONENTS, PnLReport
+from schemas.positions import FINAL, PositionSnapshot
+from schemas.triggers import Trigger
+from services.pnl_monitor.attribution import revaluation, trigger_values
+from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.holdings import equity as equity_of
+from services.valuation.valuer import Valuer
+
+
+class PnLMonitor(Actor):
+    """Balance-based P&L with attribution."""
+
+    name = "pnl_monitor"
+    topics = (market_topic.TOPIC, positions_topic.TOPIC)
+
+    def __init__(self, ctx: ActorContext) -> None:
+        super().__init__(ctx)
+        self.valuer = Valuer(ctx.config)
+        self.markets: dict[int, MarketSnapshot] = {}
+        self.positions: dict[str, float] = {}
+        self.previous: MarketSnapshot | None = None
+        self.equity = 0.0
+        self.flows = 0.0
+        self.pending: list[Trigger] = []
+        self.cumulative: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        """A final snapshot needs its step's market."""
+        return isinstance(event, PositionSnapshot) and event.step not in self.markets
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Collect the step's triggers; report on its final snapshot."""
+        if isinstance(event, MarketSnapshot):
+            self.markets[event.step] = event
+            return []
+        if not isinstance(event, PositionSnapshot):
+            return []
+        self.pending.extend(event.applied)
+        if event.phase != FINAL:
+            return []
+        return [(pnl_topic.TOPIC, self._report(event))]
+
+    def _report(self, snapshot: PositionSnapshot) -> PnLReport:
+        market = self.markets.pop(snapshot.step)
+        parts: defaultdict[str, float] = defaultdict(float)
+        if self.previous is not None:
+            revaluation(self.valuer, self.positions, self.previous, market, parts)
+        flows = trigger_values(self.valuer, self.pending, market, parts)
+        equity = equity_of(self.valuer, snapshot.positions, market)
+        step_pnl = equity - self.equity - flows
+        step_parts = {k: v for k, v in sorted(parts.items()) if v != 0.0}
+        for name, value in step_parts.items():
+            self.cumulative[name] = self.cumulative.get(name, 0.0) + value
+        self.flows += flows
+        self.equity = equity
+        self.positions = snapshot.positions
+        self.previous = market
+        self.pending = []
+        return self.make(
+            PnLReport,
+            snapshot.step,
+            share_class=self.valuer.share_class,
+            equity=equity,
+            equity_usd=equity * self.valuer.usd_rate(market),
+            initial_equity=self.flows,
+            pnl_total=equity - self.flows,
+            attribution=dict(self.cumulative),
+            step_pnl=step_pnl,
+            step_attribution=step_parts,
+            reconciliation_error=abs(step_pnl - sum(step_parts.values())),
+        )

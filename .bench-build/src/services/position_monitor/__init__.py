@@ -1,0 +1,1 @@
+"""Position monitor: the ledger, changed only by the five triggers."""

@@ -1,0 +1,121 @@
+"""The position monitor.
+
+Inputs: the triggers topic (the five triggers, `PhaseDone` markers, rejections) and
+`OrdersDone`.
+Outputs: `PositionSnapshot`s: `settled` once every settlement producer closed the step
+(triggers applied in canonical order: producer rank, then publication order), one
+`order` snapshot per executed or rejected order, and `final` when trading is done.
+Invariants: the ledger changes only through triggers; a delta on an undeclared key,
+or a non-debt balance going negative, crashes the service.
+"""
+
+from __future__ import annotations
+
+from schemas import orders as orders_topic
+from schemas import positions as positions_topic
+from schemas import triggers as triggers_topic
+from schemas.base import Event
+from schemas.orders import OrdersDone
+from schemas.positions import FINAL, ORDER, SETTLED, Discrepancy, OrderResult, PositionSnapshot
+from schemas.triggers import (
+    TRIGGER_TYPES,
+    InitialCapital,
+    OrderRejected,
+    PhaseDone,
+    Trigger,
+    VenueExecution,
+)
+from services.errors import InvariantError
+from services.position_monitor.ledger import Ledger
+from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.barrier import StepBarrier
+from services.valuation.keys import declared_keys
+
+
+class PositionMonitor(Actor):
+    """Routes all five triggers into the ledger and publishes its snapshots."""
+
+    name = "position_monitor"
+    topics = (triggers_topic.TOPIC, orders_topic.TOPIC)
+
+    def __init__(self, ctx: ActorContext, settle_producers: list[str]) -> None:
+        super().__init__(ctx)
+        self.ledger = Ledger(declared_keys(ctx.config))
+        self.barrier = StepBarrier(settle_producers)
+        self.version = -1
+        self.released = -1
+        self.seeded = False
+        self.pending: list[Trigger] = []
+        self.found: list[Discrepancy] = []
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Dispatch one event."""
+        match event:
+            case InitialCapital():
+                if self.seeded:
+                    raise InvariantError("a second InitialCapital in one run")
+                self.seeded = True
+                self._apply(event)
+                return self._release()
+            case PhaseDone():
+                self.barrier.mark(event.step, event.source)
+                return self._release()
+            case OrderRejected():
+                result = OrderResult(
+                    order_id=event.order_id, status="rejected", reason=event.reason
+                )
+                return [self._snapshot(event.step, ORDER, result)]
+            case OrdersDone():
+                return [self._snapshot(event.step, FINAL)]
+            case _ if isinstance(event, TRIGGER_TYPES):
+                return self._trigger(event)  # type: ignore[arg-type]
+            case _:
+                return []
+
+    def _trigger(self, event: Trigger) -> list[Out]:
+        if event.step > self.released:
+            self.barrier.add(event)
+            return []
+        if not isinstance(event, VenueExecution):
+            raise InvariantError(f"{type(event).__name__} {event.event_id} after settlement")
+        self._apply(event)
+        result = OrderResult(order_id=event.order_id, status="filled")
+        return [self._snapshot(event.step, ORDER, result)]
+
+    def _release(self) -> list[Out]:
+        out: list[Out] = []
+        step = self.released + 1
+        while self.barrier.complete(step) and self.seeded:
+            for trigger in self.barrier.release(step):
+                self._apply(trigger)  # type: ignore[arg-type]
+            self.released = step
+            out.append(self._snapshot(step, SETTLED))
+            step += 1
+        return out
+
+    def _apply(self, trigger: Trigger) -> None:
+        applied, found = self.ledger.apply(trigger)
+        self.pending.append(applied)
+        if found:
+            self.log.warning(
+                "reconciliation_differences",
+                step=trigger.step,
+                differences=[(d.key, d.ledger, d.venue) for d in found],
+            )
+            self.found.extend(found)
+
+    def _snapshot(self, step: int, phase: str, result: OrderResult | None = None) -> Out:
+        self.version += 1
+        snapshot = self.make(
+            PositionSnapshot,
+            step,
+            phase=phase,
+            version=self.version,
+            positions=dict(self.ledger.positions),
+            applied=self.pending,
+            last_order=result,
+            discrepancies=self.found,
+        )
+        self.pending = []
+        self.found = []
+        return (positions_topic.TOPIC, snapshot)

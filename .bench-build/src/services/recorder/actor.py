@@ -1,0 +1,257 @@
+"""The recorder.
+
+Inputs: every topic (it counts every event of the run), and in particular the P&L
+reports, final exposure and risk, and the triggers applied to the ledger.
+Outputs: none on the bus; `results.write_results` turns its tables into the results
+folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from schemas import control, exposure, market, pnl, positions, risk, topics, triggers
+from schemas.base import Event
+from schemas.control import RunFinished, RunStopped
+from schemas.exposure import ExposureReport
+from schemas.market import MarketSnapshot
+from schemas.pnl import COMPONENTS, PnLReport
+from schemas.positions import FINAL, PositionSnapshot
+from schemas.risk import RiskAssessment
+from schemas.triggers import M2MSettlement, OrderRejected, SeasonalReward, VenueExecution
+from services.recorder.tables import TABLES, empty_columns
+from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.keys import WALLET, cash, parse_key, perp
+from services.valuation.valuer import Valuer
+
+
+class Recorder(Actor):
+    """Accumulates a run's tables column by column (`tables.TABLES` declares them)."""
+
+    name = "recorder"
+    topics = topics.ALL_TOPICS
+
+    def __init__(self, ctx: ActorContext) -> None:
+        super().__init__(ctx)
+        self.counts: Counter[str] = Counter()
+        self.tables = {name: empty_columns(name) for name in TABLES}
+        self.equity = self.tables["equity"]
+        self.positions = self.tables["positions"]
+        self.trades = self.tables["trades"]
+        self.settlements = self.tables["settlements"]
+        self.risk = self.tables["risk"]
+        self.margins = self.tables["margins"]
+        self.rewards = self.tables["rewards"]
+        self.exposure: dict[str, list[Any]] = {"step": [], "net_delta_value": [], "gross": []}
+        self.reward_figures: list[dict[str, float]] = []
+        self.rejections: list[dict[str, Any]] = []
+        self.liquidations: list[dict[str, Any]] = []
+        self.last: PnLReport | None = None
+        self.finished = False
+        self.stopped = ""
+        self.valuer = Valuer(ctx.config)
+        self.markets: dict[int, MarketSnapshot] = {}
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            market.TOPIC: self._market,
+            pnl.TOPIC: self._on_pnl,
+            exposure.TOPIC: self._on_exposure,
+            risk.TOPIC: self._on_risk,
+            positions.TOPIC: self._on_snapshot,
+            triggers.TOPIC: self._on_trigger,
+            control.TOPIC: self._on_control,
+        }
+        """What each topic's events are recorded by (the rest are only counted)."""
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        """Triggers are valued at their step's market."""
+        return isinstance(event, PositionSnapshot) and event.step not in self.markets
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Count every event; record the ones that make the results."""
+        counts = self.counts
+        counts[topic] = counts.get(topic, 0) + 1
+        handler = self._handlers.get(topic)
+        if handler is not None:
+            handler(event)
+        return []
+
+    def _market(self, event: Event) -> None:
+        if isinstance(event, MarketSnapshot):
+            self.markets[event.step] = event
+            self.markets.pop(event.step - 2, None)
+
+    def _on_pnl(self, event: Event) -> None:
+        if isinstance(event, PnLReport):
+            self._pnl(event)
+
+    def _on_exposure(self, event: Event) -> None:
+        if isinstance(event, ExposureReport) and event.phase == FINAL:
+            self._exposure(event)
+
+    def _on_risk(self, event: Event) -> None:
+        if isinstance(event, RiskAssessment) and event.phase == FINAL:
+            self._risk(event)
+
+    def _on_snapshot(self, event: Event) -> None:
+        if isinstance(event, PositionSnapshot):
+            for trigger in event.applied:
+                self._trigger(trigger)
+
+    def _on_trigger(self, event: Event) -> None:
+        if isinstance(event, OrderRejected):
+            self.rejections.append(
+                {
+                    "step": event.step,
+                    "time": event.ts,
+                    "order_id": event.order_id,
+                    "venue": event.venue,
+                    "reason": event.reason,
+                }
+            )
+
+    def _on_control(self, event: Event) -> None:
+        if isinstance(event, RunFinished | RunStopped):
+            self.finished = True
+            self.stopped = event.reason if isinstance(event, RunStopped) else ""
+
+    def _pnl(self, e: PnLReport) -> None:
+        self.last = e
+        row = self.equity
+        row["step"].append(e.step)
+        row["time"].append(e.ts)
+        row["equity"].append(e.equity)
+        row["equity_usd"].append(e.equity_usd)
+        row["pnl_total"].append(e.pnl_total)
+        row["step_pnl"].append(e.step_pnl)
+        row["reconciliation_error"].append(e.reconciliation_error)
+        for name in COMPONENTS:
+            row[f"pnl_{name}"].append(e.attribution.get(name, 0.0))
+
+    def _exposure(self, e: ExposureReport) -> None:
+        self.exposure["step"].append(e.step)
+        self.exposure["net_delta_value"].append(e.net_delta_value)
+        self.exposure["gross"].append(e.gross)
+        cols = self.positions
+        for h in e.holdings:
+            is_perp = parse_key(h.key).kind == "Perp"
+            cols["step"].append(e.step)
+            cols["time"].append(e.ts)
+            cols["position_key"].append(h.key)
+            cols["asset"].append(h.asset)
+            cols["amount"].append(h.amount)
+            cols["unit_value"].append(None if is_perp else h.price)
+            cols["value"].append(h.value)
+            cols["value_usd"].append(h.value_usd)
+            cols["delta"].append(h.delta)
+            cols["notional"].append(h.notional if is_perp else None)
+
+    def _risk(self, e: RiskAssessment) -> None:
+        r = self.risk
+        r["step"].append(e.step)
+        r["time"].append(e.ts)
+        r["worst_margin_ratio"].append(e.worst_margin_ratio)
+        r["delta_ratio"].append(e.delta_ratio)
+        r["health_factor"].append(e.health_factor)
+        r["ltv"].append(e.ltv)
+        r["required_action"].append(e.required_action)
+        r["breaches"].append(
+            ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches) or None
+        )
+        m = self.margins
+        for v in e.margins:
+            m["step"].append(e.step)
+            m["time"].append(e.ts)
+            m["venue"].append(v.venue)
+            m["usdt_balance"].append(v.balance)
+            m["notional_usdt"].append(v.notional)
+            m["margin_ratio"].append(v.ratio if v.notional else None)
+            m["maintenance_margin"].append(v.maintenance)
+            m["initial_margin"].append(v.initial)
+
+    def _trigger(self, t: Any) -> None:
+        if isinstance(t, VenueExecution):
+            self._trade(t)
+            if t.operation == "liquidation":
+                self._liquidation(t)
+        elif isinstance(t, SeasonalReward):
+            price = self.valuer.asset_price(t.token, self.markets[t.step]) if t.amount else 0.0
+            r = self.rewards
+            r["step"].append(t.step)
+            r["time"].append(t.ts)
+            r["drop"].append(t.drop)
+            r["token"].append(t.token)
+            r["estimated"].append(t.estimated)
+            r["eligible_eeth"].append(t.eligible_balance)
+            r["eligible_weeth"].append(t.eligible_units)
+            r["per_eeth"].append(t.rate)
+            r["amount"].append(t.amount)
+            r["value"].append(t.amount * price)
+            self.reward_figures.append(dict(t.figures))
+        elif isinstance(t, M2MSettlement):
+            s = self.settlements
+            funding = t.kind == "funding"
+            s["step"].append(t.step)
+            s["time"].append(t.ts)
+            s["venue"].append(t.venue)
+            s["position_key"].append(instrument_key(t.instrument))
+            s["kind"].append(t.kind)
+            s["size"].append(t.size)
+            s["mark_price"].append(t.mark)
+            s["previous_mark_price"].append(None if funding else t.reference)
+            s["funding_rate"].append(t.rate if funding else None)
+            s["amount_usdt"].append(t.amount)
+
+    def _trade(self, t: VenueExecution) -> None:
+        at = self.markets[t.step]
+        cost = math.fsum(c.amount * self.valuer.asset_price(c.asset, at) for c in t.costs)
+        c = self.trades
+        c["step"].append(t.step)
+        c["time"].append(t.ts)
+        c["order_id"].append(t.order_id)
+        c["action"].append(t.action)
+        c["venue"].append(t.venue)
+        c["operation"].append(t.operation)
+        c["position_key"].append(trade_key(t))
+        c["symbol"].append(t.instrument.rsplit(":", 1)[-1])
+        c["side"].append(t.side or None)
+        c["quantity"].append(t.quantity)
+        c["fill_price"].append(t.price or None)
+        c["reference_price"].append(t.reference_price or None)
+        c["cost_value"].append(cost)
+        c["cause"].append(t.cause)
+
+    def _liquidation(self, t: VenueExecution) -> None:
+        at = self.markets[t.step]
+        loss = -sum(d.amount * self.valuer.unit_price(d.key, at) for d in t.deltas)
+        self.liquidations.append(
+            {
+                "step": t.step,
+                "time": t.ts,
+                "venue": t.venue,
+                "position_key": trade_key(t),
+                "price": t.price,
+                "quantity": t.quantity,
+                "loss": loss,
+            }
+        )
+
+
+def instrument_key(instrument: str) -> str:
+    """The ledger spelling of a market instrument (`binance:perp:BTCUSDT` ->
+    `binance:Perp:BTCUSDT`); position keys pass through."""
+    venue, _, rest = instrument.partition(":")
+    kind, _, symbol = rest.partition(":")
+    if kind == "perp":
+        return perp(venue, symbol)
+    return instrument
+
+
+def trade_key(t: VenueExecution) -> str:
+    """The position an execution is about: its first non-wallet key, else its first key."""
+    for d in t.deltas:
+        if not d.key.startswith(f"{WALLET}:"):
+            return d.key
+    return t.deltas[0].key if t.deltas else cash(t.venue, t.instrument)

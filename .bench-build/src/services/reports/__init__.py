@@ -1,0 +1,1 @@
+"""HTML reports: the run tearsheet and the comparison page (plotly, inline, offline)."""

@@ -1,0 +1,1 @@
+"""Reward emitter: EtherFi's EIGEN and ETHFI drops as `SeasonalReward` triggers."""

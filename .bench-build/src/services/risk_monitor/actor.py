@@ -1,0 +1,150 @@
+"""The risk monitor.
+
+Inputs: `ExposureReport`, `MarketSnapshot` (Aave's oracle prices).
+Outputs: one `RiskAssessment` per ledger version: margin per CEX venue, delta drift,
+Aave health factor and LTV, breaches and the required action (`reduce` beats
+`rebalance` beats `none`). An exposure report carrying the very holdings of the previous
+one at the same market (a step without trades) reuses that assessment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas import exposure as exposure_topic
+from schemas import market as market_topic
+from schemas import risk as risk_topic
+from schemas.base import Event
+from schemas.exposure import ExposureReport, Holding
+from schemas.market import MarketSnapshot
+from schemas.positions import FINAL
+from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment
+from services.cex_venue.margin import TierTable
+from services.config.onchain import load_onchain
+from services.config.params import (
+    BasisParams,
+    HedgedLeveragedParams,
+    HedgedParams,
+    LeveragedParams,
+    hf_reduce_level,
+    leverage_limits,
+)
+from services.onchain.aave import NO_ACCOUNT
+from services.risk_monitor.aave_checks import aave_account, aave_breaches
+from services.risk_monitor.checks import (
+    delta_breaches,
+    delta_ratio,
+    margin_breaches,
+    venue_margins,
+)
+from services.runtime.actor import Actor, ActorContext, Out
+from services.valuation.keys import AAVE, declared_keys, parse_key
+
+
+class RiskMonitor(Actor):
+    """Assesses every exposure report."""
+
+    name = "risk_monitor"
+    topics = (market_topic.TOPIC, exposure_topic.TOPIC)
+
+    def __init__(self, ctx: ActorContext) -> None:
+        super().__init__(ctx)
+        p = self.params = ctx.config.typed_params()
+        self.tables = {
+            venue: {sym: TierTable(t) for sym, t in cfg.maintenance_tiers.items()}
+            for venue, cfg in ctx.config.venues.items()
+        }
+        emode = bool(getattr(p, "emode", False))
+        self.mode = load_onchain().aave.modes["emode" if emode else "standard"]
+        self.target_ltv: float | None = None
+        self.hf_reduce: float | None = None
+        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
+            self.target_ltv = leverage_limits(p, self.mode.ltv)[0]
+            self.hf_reduce = hf_reduce_level(p, self.mode.ltv, self.mode.liquidation_threshold)
+        self.markets: dict[int, MarketSnapshot] = {}
+        self.aave = any(parse_key(k).venue == AAVE for k in declared_keys(ctx.config))
+        """False when the run can hold no Aave position (its account is always empty)."""
+        self._last: tuple[MarketSnapshot, list[Holding], tuple[float, float], dict[str, Any]] | None
+        self._last = None
+        self.breached: set[tuple[str, str, str]] = set()
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        """An exposure report needs its step's market."""
+        return isinstance(event, ExposureReport) and event.step not in self.markets
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        """Store markets; assess exposure reports."""
+        if isinstance(event, MarketSnapshot):
+            self.markets[event.step] = event
+            self.markets.pop(event.step - 2, None)
+            return []
+        if not isinstance(event, ExposureReport):
+            return []
+        market = self.markets[event.step]
+        last = self._last
+        if (
+            last is not None
+            and last[0] is market
+            and last[1] is event.holdings
+            and last[2] == (event.gross, event.net_delta_value)
+        ):
+            figures = last[3]
+        else:
+            figures = self._assess(event, market)
+            self._last = (market, event.holdings, (event.gross, event.net_delta_value), figures)
+        assessment = self.make(
+            RiskAssessment, event.step, phase=event.phase, version=event.version, **figures
+        )
+        if event.phase == FINAL:
+            self._log_crossings(figures["breaches"])
+        return [(risk_topic.TOPIC, assessment)]
+
+    def _log_crossings(self, breaches: list[Breach]) -> None:
+        """Info when a limit is crossed or cleared (a change, not every step's state)."""
+        now = {(b.check, b.level, b.subject): b for b in breaches}
+        if not now and not self.breached:
+            return
+        for key in sorted(now.keys() - self.breached):
+            b = now[key]
+            self.log.info(
+                "threshold_crossed",
+                check=b.check,
+                level=b.level,
+                subject=b.subject,
+                value=b.value,
+                threshold=b.threshold,
+            )
+        for check, level, subject in sorted(self.breached - now.keys()):
+            self.log.info("threshold_cleared", check=check, level=level, subject=subject)
+        self.breached = set(now)
+
+    def _assess(self, event: ExposureReport, market: MarketSnapshot) -> dict[str, Any]:
+        """The assessment's figures (everything but the envelope, phase and version)."""
+        p = self.params
+        margins = venue_margins(event, self.tables)
+        ratios = [m.ratio for m in margins if m.notional]
+        drift = delta_ratio(event)
+        breaches: list[Breach] = []
+        if isinstance(p, BasisParams | HedgedParams):
+            breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
+            breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
+        acct = aave_account(event, market) if self.aave else NO_ACCOUNT
+        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
+            breaches += aave_breaches(acct, self.mode, self.hf_reduce, self.target_ltv, p.ltv_drift)
+        else:
+            breaches += aave_breaches(acct, self.mode, None, None, None)
+        levels = {b.level for b in breaches}
+        action = (
+            REDUCE
+            if levels & {REDUCE, "liquidation"}
+            else (REBALANCE if REBALANCE in levels else NONE)
+        )
+        return {
+            "margins": margins,
+            "worst_margin_ratio": min(ratios) if ratios else None,
+            "delta_ratio": drift,
+            "breaches": breaches,
+            "required_action": action,
+            "health_factor": acct.health_factor(self.mode),
+            "ltv": acct.ltv(),
+        }

@@ -1,0 +1,1 @@
+"""The runtime: actors, hosts, buses, the step clock, the step barrier, logging."""

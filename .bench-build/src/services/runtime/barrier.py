@@ -1,0 +1,48 @@
+"""The step barrier: apply a step's inputs only once every producer has closed it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from schemas.base import Event
+
+
+class StepBarrier:
+    """Collects events per step until every expected producer sent its marker.
+
+    Released events are in canonical order: by producer rank (the order of
+    `producers`), then in each producer's own publication order, which every
+    transport preserves within a run. The result is independent of how producers'
+    outputs interleaved on arrival.
+
+    Args:
+        producers: names of the producers that close each step, in canonical order.
+    """
+
+    def __init__(self, producers: list[str]) -> None:
+        self.rank = {name: i for i, name in enumerate(producers)}
+        self._events: dict[int, list[Event]] = defaultdict(list)
+        self._marks: dict[int, set[str]] = defaultdict(set)
+
+    def add(self, event: Event) -> None:
+        """Hold `event` until its step is released."""
+        if event.source not in self.rank:
+            raise ValueError(f"unexpected producer {event.source!r} for the step barrier")
+        self._events[event.step].append(event)
+
+    def mark(self, step: int, producer: str) -> None:
+        """Record that `producer` closed `step`."""
+        if producer not in self.rank:
+            raise ValueError(f"unexpected producer {producer!r} for the step barrier")
+        self._marks[step].add(producer)
+
+    def complete(self, step: int) -> bool:
+        """True once every producer closed `step`."""
+        return len(self._marks.get(step, ())) == len(self.rank)
+
+    def release(self, step: int) -> list[Event]:
+        """Return the step's events in canonical order and forget the step."""
+        events = self._events.pop(step, [])
+        self._marks.pop(step, None)
+        rank = self.rank
+        return sorted(events, key=lambda e: rank[e.source])

@@ -1,0 +1,176 @@
+"""Hosting actors: one host per actor kind, one instance per run, parking and de-duplication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from schemas.base import Event
+from schemas.control import RunFinished, RunStarted, RunStopped
+from schemas.topics import CONTROL
+from services.config.run import RunConfig, run_config_from_plain
+from services.errors import InvariantError
+from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.clock import StepClock
+from services.runtime.logs import CURRENT
+
+MAX_PARKED = 10_000
+SEEN_WINDOW = 64
+KEEP_FINISHED = 16
+
+Factory = Callable[[ActorContext], Actor]
+Deliver = Callable[[str, Event], list[Out]]
+
+
+class Mailbox:
+    """Delivers a run's events to one actor instance.
+
+    Parks events the actor `waits_for` and retries them after every handled event;
+    with `dedup`, drops an event whose `event_id` was already handled (redelivery).
+    """
+
+    def __init__(self, actor: Actor, dedup: bool) -> None:
+        self.actor = actor
+        self.parked: list[tuple[str, Event]] = []
+        self._dedup = dedup
+        self._seen: dict[int, set[str]] = {}
+        self.handled = 0
+        self._on_event = actor.on_event
+        self._waits = actor.waits_for if type(actor).waits_for is not Actor.waits_for else None
+        """None when the actor never parks (it keeps the base `waits_for`)."""
+        self.direct: Deliver | None = actor.on_event if self._waits is None and not dedup else None
+        """The actor's own handler when the mailbox adds nothing (no parking, no de-duplication)."""
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """Hand `event` to the actor now or park it; return what the actor published."""
+        if self._dedup and self._already_seen(event):
+            return []
+        waits = self._waits
+        if waits is not None and waits(topic, event):
+            self.parked.append((topic, event))
+            if len(self.parked) > MAX_PARKED:
+                raise InvariantError(
+                    f"{self.actor.name} parked {len(self.parked)} events: a prerequisite never came"
+                )
+            return []
+        self.handled += 1
+        CURRENT.event = event
+        out = self._on_event(topic, event)
+        if self.parked:
+            out = out + self._retry()
+        CURRENT.event = None
+        return out
+
+    def _retry(self) -> list[Out]:
+        out: list[Out] = []
+        progress = True
+        while progress and self.parked:
+            progress = False
+            for i, (topic, event) in enumerate(self.parked):
+                if not self.actor.waits_for(topic, event):
+                    del self.parked[i]
+                    self.handled += 1
+                    CURRENT.event = event
+                    out.extend(self.actor.on_event(topic, event))
+                    progress = True
+                    break
+        return out
+
+    def _already_seen(self, event: Event) -> bool:
+        seen = self._seen.get(event.step)
+        if seen is None:
+            seen = self._seen[event.step] = set()
+            for old in [s for s in self._seen if s < event.step - SEEN_WINDOW]:
+                del self._seen[old]
+        if event.event_id in seen:
+            return True
+        seen.add(event.event_id)
+        return False
+
+
+class ActorHost:
+    """Runs one actor kind for every run announced on the control topic.
+
+    Args:
+        kind: actor name (as in `RunConfig.actors`).
+        topics: the topics the kind consumes (the control topic is added).
+        factory: builds an instance for a run.
+        dedup: de-duplicate by `event_id` (transports that may redeliver).
+    """
+
+    def __init__(
+        self, kind: str, topics: tuple[str, ...], factory: Factory, dedup: bool = False
+    ) -> None:
+        self.kind = kind
+        self.topics = (CONTROL, *tuple(t for t in topics if t != CONTROL))
+        self.factory = factory
+        self.dedup = dedup
+        self.boxes: dict[str, Mailbox] = {}
+        self.finished: dict[str, Actor] = {}
+        self.closing: dict[str, Mailbox] = {}
+        """Mailboxes of finished runs: on Kafka, events concurrent with `RunFinished` (the
+        last step's final exposure and risk) may arrive after it and are still handled."""
+        self.log = structlog.get_logger().bind(actor=kind)
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """Route `event` to its run's instance; handle run start and end."""
+        box = self.boxes.get(event.run_id)
+        if topic == CONTROL:
+            return self._control(event, box)
+        if box is None:
+            box = self.closing.get(event.run_id)
+            if box is None:
+                return []
+        return box.deliver(topic, event)
+
+    def route(self, run_id: str) -> Deliver | None:
+        """What hands `run_id`'s events (other than control) to this kind: the instance's
+        handler itself when its mailbox adds nothing, else the mailbox; None without an
+        instance. Valid until the next control event."""
+        if type(self).deliver is not ActorHost.deliver:
+            return self.deliver
+        box = self.boxes.get(run_id) or self.closing.get(run_id)
+        if box is None:
+            return None
+        return box.direct or box.deliver
+
+    def _control(self, event: Event, box: Mailbox | None) -> list[Out]:
+        if isinstance(event, RunStarted):
+            if box is not None:
+                return []
+            config = run_config_from_plain(event.config)
+            if self.kind not in config.actors:
+                return []
+            self.closing.pop(event.run_id, None)
+            actor = self.factory(self.context(config))
+            box = self.boxes[event.run_id] = Mailbox(actor, self.dedup)
+            return actor.on_start(event)
+        if box is not None and isinstance(event, RunFinished | RunStopped):
+            del self.boxes[event.run_id]
+            self.finished[event.run_id] = box.actor
+            while len(self.finished) > KEEP_FINISHED:
+                del self.finished[next(iter(self.finished))]
+            if isinstance(event, RunFinished):
+                self.closing[event.run_id] = box
+                while len(self.closing) > KEEP_FINISHED:
+                    del self.closing[next(iter(self.closing))]
+            if box.parked:
+                self.log.warning(
+                    "run_ended_with_parked_events", run_id=event.run_id, parked=len(box.parked)
+                )
+            if box.actor.topics and CONTROL in box.actor.topics:
+                return box.actor.on_event(CONTROL, event)
+        return []
+
+    def context(self, config: RunConfig) -> ActorContext:
+        """The context an instance of this kind gets for `config`."""
+        clock = StepClock(config.start_ns, config.step_ns, config.steps)
+        log = structlog.get_logger().bind(run_id=config.run_id, actor=self.kind)
+        return ActorContext(run_id=config.run_id, config=config, clock=clock, log=log)
+
+    def instance(self, run_id: str) -> Any:
+        """The live or finished instance for `run_id` (None if unknown)."""
+        box = self.boxes.get(run_id)
+        return box.actor if box is not None else self.finished.get(run_id)

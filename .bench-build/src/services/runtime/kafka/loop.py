@@ -1,0 +1,262 @@
+"""One actor kind on Kafka: consume, hand over in causal order, publish, commit.
+
+Loop: `getmany` -> decode (an undecodable record is logged with topic, partition and
+offset and set aside on the dead-letter topic) -> causal gate -> the host -> outputs
+published with the causal stamp -> positions committed once those outputs are acked.
+
+Recovery is the startup path: on its first assignment the loop reads every partition
+from the beginning. Records below the group's committed offsets are handed over again
+with their outputs dropped (they were published before that commit), so the actor's
+in-memory state is rebuilt; then the rest is handled live. A live output that was
+already published before a crash is published again with the same id and contents,
+and consumers drop it (hosts de-duplicate by `event_id`). Runs marked closed (complete
+everywhere, see `KafkaBus.close_run`) when the process started are skipped: they need
+no state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import anyio
+import structlog
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+
+from services.runtime.actor import Out
+from services.runtime.bus import Done
+from services.runtime.host import ActorHost
+from services.runtime.kafka.client import make_consumer, partition_for, tp
+from services.runtime.kafka.gate import TP, CausalGate
+from services.runtime.kafka.publish import Committer, Publisher
+from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.wire import Causality, Incoming, decode_record
+
+MAX_RECORDS = 1000
+POLL_MS = 100
+
+
+class RestartNeeded(Exception):
+    """The group gave this process partitions whose history it does not hold."""
+
+
+class KindLoop:
+    """Consumes the topics of one host.
+
+    Args:
+        host: the actor host.
+        url: the bus.
+        publisher: the process's publisher.
+        causality: the process's causal knowledge.
+        group: consumer group (None: no group, read only `follow_run` from the end).
+        follow_run: read only this run's partitions and records.
+        instance: static member id within the group (one per process of a kind).
+        closed: keys of runs complete everywhere when the process started: skipped.
+    """
+
+    def __init__(
+        self,
+        host: ActorHost,
+        url: KafkaUrl,
+        publisher: Publisher,
+        causality: Causality,
+        group: str | None,
+        follow_run: str | None = None,
+        instance: str = "0",
+        closed: set[bytes] | None = None,
+    ) -> None:
+        self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
+        self.group, self.follow_run, self.instance = group, follow_run, instance
+        self.closed = closed or set()
+        self.skipped = 0
+        self.gate = CausalGate()
+        self.consumer: Any = None
+        self.committer: Committer | None = None
+        self.restart_needed = ""
+        self.handled = 0
+        self.deadlettered = 0
+        self.run_last: dict[TP, int] = {}
+        """Follow mode: offset of the followed run's last record, per partition."""
+        self._paused: set[Any] = set()
+        self.log = structlog.get_logger().bind(actor=host.kind, group=group)
+
+    async def start(self, counts: dict[str, int]) -> None:
+        """Create the consumer; join the group, or seek the followed run's partitions.
+
+        Args:
+            counts: partitions per topic.
+        """
+        if self.group is None:
+            # A follower (the launcher's recorder) is off the step chain: batch its
+            # fetches instead of paying one fetch round trip per record.
+            self.consumer = make_consumer(
+                self.url, None, fetch_max_wait_ms=100, fetch_min_bytes=1 << 16
+            )
+        else:
+            self.consumer = make_consumer(self.url, self.group, self.instance)
+        await self.consumer.start()
+        names = [self.url.topic(t) for t in self.host.topics]
+        if self.group is not None:
+            self.committer = Committer(self.consumer, self.url, self.host.kind)
+            self.consumer.subscribe(names, listener=_Listener(self))
+            return
+        if self.follow_run is None:
+            raise ValueError("a loop without a group must follow one run")
+        tps = [tp(self.url, b, partition_for(self.follow_run, counts[b])) for b in self.host.topics]
+        self.consumer.assign(tps)
+        await self.consumer.seek_to_end(*tps)
+        for atp in tps:
+            self.gate.assign(
+                (self.url.base(atp.topic), atp.partition), await self.consumer.position(atp)
+            )
+
+    async def run(self, done: Done) -> None:
+        """Consume until `done()`; then commit what was handled."""
+        async with anyio.create_task_group() as tg:
+            if self.committer is not None:
+                tg.start_soon(self.committer.run)
+            while not done():
+                await self.step()
+            if self.committer is not None:
+                await self.committer.flush()
+            tg.cancel_scope.cancel()
+
+    async def step(self) -> int:
+        """One poll: fetch, hand over what may go, publish; return records handed over."""
+        if self.restart_needed:
+            raise RestartNeeded(self.restart_needed)
+        await self.publisher.backpressure()
+        batch = await self.consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
+        for atp, records in batch.items():
+            base = self.url.base(atp.topic)
+            for r in records:
+                self.gate.add(
+                    decode_record(base, atp.partition, r.offset, r.key, r.value, r.headers)
+                )
+        if not batch and self.gate.recovering:
+            for (base, partition), _ in list(self.gate.next.items()):
+                atp = tp(self.url, base, partition)
+                if atp in self.consumer.assignment():
+                    self.gate.advance((base, partition), await self.consumer.position(atp))
+        released = self.gate.ready()
+        futures: list[asyncio.Future[Any]] = []
+        for rec, live in released:
+            await self._handle(rec, live, futures)
+        self._pause_full()
+        if self.committer is not None and released and not self.gate.recovering:
+            self.committer.add(futures, dict(self.gate.next))
+        return len(released)
+
+    async def _handle(self, rec: Incoming, live: bool, futures: list[asyncio.Future[Any]]) -> None:
+        if rec.key in self.closed:
+            self.skipped += 1
+            return
+        event = rec.event
+        if event is None:
+            if live:
+                self.deadlettered += 1
+                self.log.error(
+                    "undecodable_record_set_aside",
+                    topic=rec.topic,
+                    partition=rec.partition,
+                    offset=rec.offset,
+                    error=rec.error,
+                )
+                futures.append(await self.publisher.deadletter(rec))
+            return
+        if self.follow_run is not None:
+            if event.run_id != self.follow_run:
+                return
+            self.run_last[(rec.topic, rec.partition)] = rec.offset
+        self.causality.see(event.run_id, rec)
+        self.handled += 1
+        try:
+            outs: list[Out] = self.host.deliver(rec.topic, event)
+        except Exception:
+            self.log.exception(
+                "handler_failed",
+                topic=rec.topic,
+                partition=rec.partition,
+                offset=rec.offset,
+                event_id=event.event_id,
+                run_id=event.run_id,
+            )
+            raise
+        if outs and live:
+            stamp = self.causality.stamp(event.run_id)
+            for topic, out in outs:
+                futures.append(await self.publisher.send(topic, out, stamp))
+
+    def _pause_full(self) -> None:
+        for base, partition in self.gate.assigned:
+            atp = tp(self.url, base, partition)
+            full = self.gate.full((base, partition))
+            if full and atp not in self._paused:
+                self.consumer.pause(atp)
+                self._paused.add(atp)
+            elif not full and atp in self._paused:
+                self.consumer.resume(atp)
+                self._paused.discard(atp)
+
+    async def assigned(self, assigned: set[Any]) -> None:
+        """Set up a new assignment (a failure restarts the bus: crash-only)."""
+        try:
+            await self._assigned(assigned)
+        except (KafkaError, OSError) as e:
+            self.restart_needed = f"setting up the assignment failed: {e!r}"
+
+    async def _assigned(self, assigned: set[Any]) -> None:
+        # Recover from the start, or continue where we are. Everything asynchronous is
+        # asked first; the gate and the positions then change with no await in between,
+        # so the loop never releases a record while only part of the assignment is
+        # known (a dependency on a partition the gate does not know would be ignored).
+        keys = {a: (self.url.base(a.topic), a.partition) for a in assigned}
+        fresh = [a for a, key in keys.items() if key not in self.gate.next]
+        if fresh and self.gate.next:
+            self.restart_needed = f"new partitions {sorted(str(a) for a in fresh)}"
+            return
+        committed = {a: await self.consumer.committed(a) for a in assigned}
+        if fresh:
+            begin = await self.consumer.beginning_offsets(fresh)
+            end = await self.consumer.end_offsets(fresh)
+            behind = 0
+            for atp in fresh:
+                boundary = min(committed[atp] or 0, end[atp])
+                self.gate.assign(keys[atp], begin[atp], boundary)
+                self.consumer.seek(atp, begin[atp])
+                behind += max(0, boundary - begin[atp])
+            if behind:
+                self.log.info("recovering", records=behind, partitions=len(fresh))
+            return
+        for atp, key in keys.items():
+            done = committed[atp]
+            if done is not None and done > self.gate.next[key]:
+                self.restart_needed = f"{atp} was advanced to {done} by another member"
+                return
+        for atp, key in keys.items():
+            self.gate.clear(key)
+            self.consumer.seek(atp, self.gate.next[key])
+        self.log.info("partitions_reassigned", partitions=len(assigned))
+
+    def revoked(self, revoked: set[Any]) -> None:
+        """Forget buffered records of revoked partitions (they are fetched again)."""
+        for atp in revoked:
+            self.gate.clear((self.url.base(atp.topic), atp.partition))
+            self._paused.discard(atp)
+
+    async def close(self) -> None:
+        """Leave the group and close the consumer."""
+        if self.consumer is not None:
+            await self.consumer.stop()
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: KindLoop) -> None:
+        self.loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[Any]) -> None:
+        self.loop.revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[Any]) -> None:
+        await self.loop.assigned(assigned)

@@ -1,0 +1,1 @@
+"""Liquid-staking venues: EtherFi (weETH, 7-day unstake queue) and Lido (wstETH)."""

@@ -1,0 +1,1 @@
+"""Strategies: what each mode holds, and the orders that get it there."""

@@ -1,0 +1,1 @@
+"""Strategy manager: turns exposure and risk into orders, one at a time."""

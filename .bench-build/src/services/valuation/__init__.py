@@ -1,0 +1,1 @@
+"""Valuation of ledger positions: one rule per position key, shared by exposure and P&L."""
