@@ -37,7 +37,7 @@ class MarketData(Actor):
         if not isinstance(event, Tick) or self.frame is None:
             return []
         f, t = self.frame, event.step
-        prices = {k: v[t] for k, v in f.prices.items()}
+        prices = _at(f, "prices", t)
         for key, values in f.tokens.items():
             if t >= f.listed[key]:
                 prices[key] = values[t - f.listed[key]]
@@ -45,13 +45,18 @@ class MarketData(Actor):
             MarketSnapshot,
             t,
             prices=prices,
-            highs={k: v[t] for k, v in f.highs.items()},
-            lows={k: v[t] for k, v in f.lows.items()},
+            highs=_at(f, "highs", t),
+            lows=_at(f, "lows", t),
             funding=f.funding.get(t, {}),
-            indices={k: v[t] for k, v in f.indices.items()},
-            oracle={k: v[t] for k, v in f.oracle.items()},
+            indices=_at(f, "indices", t),
+            oracle=_at(f, "oracle", t),
             filled=f.filled.get(t, []),
-            pegs={k: v[t] for k, v in f.pegs.items()},
+            pegs=_at(f, "pegs", t),
             gas_gwei=f.gas[t] if f.gas else 0.0,
         )
         return [(market.TOPIC, snapshot)]
+
+
+def _at(frame: MarketFrame, name: str, step: int) -> dict[str, float]:
+    keys, rows = frame.rows(name)
+    return dict(zip(keys, rows[step], strict=True))

@@ -51,10 +51,27 @@ class MarketFrame:
     fill_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)
 
+    _rows: dict[str, tuple[list[str], list[tuple[float, ...]]]] = field(
+        default_factory=dict, repr=False
+    )
+
     @property
     def steps(self) -> int:
         """Number of steps."""
         return len(self.grid)
+
+    def rows(self, name: str) -> tuple[list[str], list[tuple[float, ...]]]:
+        """The keys of column group `name` (`prices`, `highs`, ...) and, per step, their
+        values in that order (transposed once per frame)."""
+        got = self._rows.get(name)
+        if got is None:
+            columns: dict[str, list[float]] = getattr(self, name)
+            steps: list[tuple[float, ...]] = (
+                list(zip(*columns.values(), strict=True)) if columns else [()] * self.steps
+            )
+            got = (list(columns), steps)
+            self._rows[name] = got
+        return got
 
 
 def market_frame(config: RunConfig) -> MarketFrame:

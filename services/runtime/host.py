@@ -21,6 +21,7 @@ SEEN_WINDOW = 64
 KEEP_FINISHED = 16
 
 Factory = Callable[[ActorContext], Actor]
+Deliver = Callable[[str, Event], list[Out]]
 
 
 class Mailbox:
@@ -39,6 +40,8 @@ class Mailbox:
         self._on_event = actor.on_event
         self._waits = actor.waits_for if type(actor).waits_for is not Actor.waits_for else None
         """None when the actor never parks (it keeps the base `waits_for`)."""
+        self.direct: Deliver | None = actor.on_event if self._waits is None and not dedup else None
+        """The actor's own handler when the mailbox adds nothing (no parking, no de-duplication)."""
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Hand `event` to the actor now or park it; return what the actor published."""
@@ -121,6 +124,17 @@ class ActorHost:
             if box is None:
                 return []
         return box.deliver(topic, event)
+
+    def route(self, run_id: str) -> Deliver | None:
+        """What hands `run_id`'s events (other than control) to this kind: the instance's
+        handler itself when its mailbox adds nothing, else the mailbox; None without an
+        instance. Valid until the next control event."""
+        if type(self).deliver is not ActorHost.deliver:
+            return self.deliver
+        box = self.boxes.get(run_id) or self.closing.get(run_id)
+        if box is None:
+            return None
+        return box.direct or box.deliver
 
     def _control(self, event: Event, box: Mailbox | None) -> list[Out]:
         if isinstance(event, RunStarted):

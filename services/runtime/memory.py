@@ -1,4 +1,8 @@
-"""`MemoryBus`: every actor in one process, deterministic FIFO, no encoding."""
+"""`MemoryBus`: every actor in one process, deterministic FIFO, no encoding.
+
+An event goes straight to the handlers of its topic and run (looked up once per topic
+and run, again after each control event, which may start or end instances).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from collections import deque
 import anyio.lowlevel
 
 from schemas.base import Event
+from schemas.topics import CONTROL
 from services.errors import InvariantError
 from services.runtime.actor import Out
 from services.runtime.bus import Done
-from services.runtime.host import ActorHost
+from services.runtime.host import ActorHost, Deliver
 
 SLICE = 4096
 """Events delivered between two cooperative yields to the event loop."""
@@ -26,6 +31,8 @@ class MemoryBus:
 
     def __init__(self, max_pending: int = 100_000) -> None:
         self._subs: dict[str, list[ActorHost]] = {}
+        self._routes: dict[tuple[str, str], tuple[Deliver, ...]] = {}
+        """Per (topic, run): who handles it (rebuilt after every control event)."""
         self._queue: deque[Out] = deque()
         self.max_pending = max_pending
         self.delivered = 0
@@ -35,6 +42,7 @@ class MemoryBus:
         """Subscribe `host` to its topics."""
         for topic in host.topics:
             self._subs.setdefault(topic, []).append(host)
+        self._routes.clear()
 
     async def start(self) -> None:
         """Nothing to connect."""
@@ -52,21 +60,37 @@ class MemoryBus:
 
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
-        queue, subs = self._queue, self._subs
+        queue, subs, routes = self._queue, self._subs, self._routes
         pop, extend, bound = queue.popleft, queue.extend, self.max_pending
         budget = -1 if limit is None else limit
         count = 0
         while queue and count != budget:
             topic, event = pop()
             count += 1
-            for host in subs.get(topic, ()):
-                out = host.deliver(topic, event)
+            if topic == CONTROL:
+                targets: list[Deliver] | tuple[Deliver, ...] = [
+                    h.deliver for h in subs.get(topic, ())
+                ]
+                routes.clear()
+            else:
+                key = (topic, event.run_id)
+                found = routes.get(key)
+                targets = self._route(key) if found is None else found
+            for deliver in targets:
+                out = deliver(topic, event)
                 if out:
                     extend(out)
                     if len(queue) > bound:
                         raise InvariantError(f"MemoryBus queue exceeded {bound} events")
         self.published += count
         return count
+
+    def _route(self, key: tuple[str, str]) -> tuple[Deliver, ...]:
+        """The handlers of a (topic, run), in attachment order, until the next control event."""
+        topic, run_id = key
+        found = (h.route(run_id) for h in self._subs.get(topic, ()))
+        targets = self._routes[key] = tuple(d for d in found if d is not None)
+        return targets
 
     async def run_until(self, done: Done) -> None:
         """Deliver until `done()` or nothing is left, yielding to the loop between slices."""

@@ -102,7 +102,7 @@ def test_ctrl_c_keeps_the_finished_rows(tmp_path: Path) -> None:
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while len(list(tmp_path.glob(".sw.*/runs/*"))) < 3 and proc.poll() is None:
+    while len(list(tmp_path.glob(".sw.*/runs/[0-9]*"))) < 3 and proc.poll() is None:
         assert time.monotonic() < deadline, "no run finished"
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
