@@ -111,7 +111,8 @@ def test_dropped_and_replaced_transactions_are_rejections_never_resent(market: A
         with pytest.raises(NonceGap, match="neither mined nor pending"):
             signer.check_nonce()
 
-        fresh = Signer(chain, key, timeout_s=1.0, poll_s=0.05)
+        # Long enough for the replacement below to be mined before the signer gives up.
+        fresh = Signer(chain, key, timeout_s=5.0, poll_s=0.05)
         results.clear()
         worker = threading.Thread(
             target=lambda: results.append(fresh.send(usdt.mint(fresh.address, 1), "mint"))
