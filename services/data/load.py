@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from services.data import outliers
 from services.data.catalog import SERIES, SIBLINGS, get_spec
 from services.data.csvread import LineMap, read_columns
 from services.data.defects import UNUSABLE_KINDS, Defect, DefectLog
@@ -24,6 +23,7 @@ from services.data.files import check_data_dir, matching_files, resolve_file
 from services.data.normalise import clean, finish, require_rows, unusable
 from services.data.outliers import Table
 from services.data.specs import SeriesSpec
+from services.data.spikes import spikes
 from services.errors import DataError
 
 _Stamp = tuple[str, int, int]
@@ -170,7 +170,7 @@ def _final(spec: SeriesSpec, cleaned: _Cleaned, references: dict[str, Table]) ->
     found.defects = list(cleaned.defects)
     table = cleaned.table
     if not unusable(found):
-        table = outliers.spikes(found, spec, table, cleaned.line_of, references)
+        table = spikes(found, spec, table, cleaned.line_of, references)
     require_rows(spec, cleaned.rel, table)
     finish(spec, table, found, cleaned.file_rows)
     ts = np.ascontiguousarray(table.ts, dtype=np.int64)

@@ -2,7 +2,7 @@
 
 Two stages, so bad ticks can be judged against other venues: `clean` does everything one
 file can say about itself; `finish` runs once the rows are final (gaps, coverage, the
-share of rows repaired). `services.data.load` runs `outliers.spikes` between the two.
+share of rows repaired). `services.data.load` runs `spikes.spikes` between the two.
 """
 
 from __future__ import annotations

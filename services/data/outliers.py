@@ -12,11 +12,8 @@ same instrument on another venue where there is one):
 - `backwards`: an index or exchange rate below the medians of the values before and
   after it, or above both, by more than `RISE_TOLERANCE` (a value that grows, going back
   for a moment); a lasting fall is no tick: see `lasting_falls`;
-- `spikes`: a price away from the median of its neighbours by more than the column's
-  threshold (it jumps and reverts). Where the same instrument trades on other venues, a
-  price is a bad tick only if it also moves against every other venue observed then (and,
-  with one other venue, moves more than that venue itself): a move every venue made is
-  the market, not a tick.
+- `services.data.spikes`: prices that jump and revert (judged against other venues too,
+  so it runs once every venue's file is clean).
 """
 
 from __future__ import annotations
@@ -26,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 
 from services.data.defects import DefectKind, DefectLog, plural
-from services.data.specs import ColumnSpec, SeriesSpec
+from services.data.neighbours import side_medians
+from services.data.specs import SeriesSpec
 from services.data.times import iso
 
 FloatArray = npt.NDArray[np.float64]
@@ -37,19 +34,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 LineOf = Callable[[int], int]
 
-NEIGHBOURS = 3
-"""Values on each side a value is compared with (robust to two bad ones among them)."""
 RISE_TOLERANCE = 1e-4
 """How far (relative) a rate that only grows may go back: float noise is ~1e-12."""
-OWN_SPIKE = {"high": 0.5, "low": 0.5}
-"""Log distance from the neighbours' median that makes a bad tick, by column, when no
-other venue trades the instrument (default `OWN_SPIKE_DEFAULT`). The real data's
-largest: 0.08 for a close, 0.20 for a high (thin Uniswap pools)."""
-OWN_SPIKE_DEFAULT = 0.25
-CROSS_SPIKE = {"high": 0.10, "low": 0.10}
-"""The same against other venues (log change of the spread; default `CROSS_SPIKE_DEFAULT`).
-The real data's largest between CEX venues: 0.0011 for a close, 0.017 for a low."""
-CROSS_SPIKE_DEFAULT = 0.005
 MAX_ROWS_REPORTED = 50
 """Row findings listed one by one per check; the rest are counted in one defect."""
 
@@ -191,36 +177,12 @@ def bad_bars(found: DefectLog, table: Table, line_of: LineOf) -> Table:
     return drop(found, table, "outlier", findings, line_of)
 
 
-def _median(window: FloatArray) -> FloatArray:
-    """Median of each row of ``window``, ignoring NaN (NaN where a row has no value)."""
-    ordered = np.sort(window, axis=1)  # NaN last
-    count = np.count_nonzero(~np.isnan(window), axis=1)
-    width = window.shape[1]
-    lo = np.take_along_axis(ordered, np.clip((count - 1) // 2, 0, width - 1)[:, None], 1)[:, 0]
-    hi = np.take_along_axis(ordered, np.clip(count // 2, 0, width - 1)[:, None], 1)[:, 0]
-    return np.asarray(np.where(count > 0, (lo + hi) / 2, np.nan), dtype=np.float64)
-
-
-def _windows(x: FloatArray, k: int = NEIGHBOURS) -> tuple[FloatArray, FloatArray]:
-    """The ``k`` values before and the ``k`` after each value (NaN beyond the ends)."""
-    padded = np.concatenate((np.full(k, np.nan), x, np.full(k, np.nan)))
-    view = sliding_window_view(padded, 2 * k + 1)
-    return view[:, :k], view[:, k + 1 :]
-
-
-def neighbour_median(x: FloatArray) -> FloatArray:
-    """Median of the `NEIGHBOURS` values on each side of each value, itself excluded."""
-    before, after = _windows(x)
-    return _median(np.concatenate((before, after), axis=1))
-
-
 def backwards(found: DefectLog, spec: SeriesSpec, table: Table, line_of: LineOf) -> Table:
     """Rates that grow, going back for a moment (see the module docstring)."""
     findings = []
     for column in (c for c in spec.columns if c.rises):
         v = table.values[column.name]
-        before, after = _windows(v)
-        prior, later = _median(before), _median(after)
+        prior, later = side_medians(v)
         # Away from the values on both sides: a dip below both, or a peak above both.
         dip = (v < prior * (1 - RISE_TOLERANCE)) & (v < later * (1 - RISE_TOLERANCE))
         peak = (v > later * (1 + RISE_TOLERANCE)) & (v > prior * (1 + RISE_TOLERANCE))
@@ -269,70 +231,3 @@ def lasting_falls(found: DefectLog, spec: SeriesSpec, table: Table) -> None:
                 f"rows, down to {depth}): a slashing of the protocol, or a stress scenario; "
                 "kept as it is",
             )
-
-
-def _on(table: Table, other: Table, column: str) -> FloatArray:
-    """``other``'s log value at each of ``table``'s stamps (NaN where it has none)."""
-    out = np.full(len(table), np.nan)
-    if not len(other):
-        return out
-    pos = np.minimum(np.searchsorted(other.ts, table.ts), len(other) - 1)
-    hit = other.ts[pos] == table.ts
-    out[hit] = np.log(other.values[column][pos[hit]])
-    return out
-
-
-def spikes(
-    found: DefectLog,
-    spec: SeriesSpec,
-    table: Table,
-    line_of: LineOf,
-    siblings: dict[str, Table],
-) -> Table:
-    """Prices that jump and revert (see the module docstring)."""
-    findings = []
-    for column in (c for c in spec.columns if c.spikes):
-        findings += _column_spikes(column, table, siblings)
-    return drop(found, table, "outlier", findings, line_of)
-
-
-def _column_spikes(column: ColumnSpec, table: Table, siblings: dict[str, Table]) -> list[Finding]:
-    name = column.name
-    x = np.log(table.values[name])
-    med = neighbour_median(x)
-    dev = np.abs(x - med)
-    cross_limit = CROSS_SPIKE.get(name, CROSS_SPIKE_DEFAULT)
-    observed = np.zeros(len(x), dtype=np.int64)
-    against_all = np.ones(len(x), dtype=bool)
-    other_dev = np.zeros(len(x))
-    spread_dev = np.full(len(x), np.inf)
-    for other in siblings.values():
-        y = _on(table, other, name)
-        spread = x - y
-        sdev = np.abs(spread - neighbour_median(spread))
-        seen = ~np.isnan(sdev)
-        observed += seen
-        against_all &= ~seen | (sdev > cross_limit)
-        spread_dev = np.where(seen, np.fmin(spread_dev, sdev), spread_dev)
-        other_dev = np.where(seen, np.fmax(other_dev, np.abs(y - neighbour_median(y))), other_dev)
-    own = dev > OWN_SPIKE.get(name, OWN_SPIKE_DEFAULT)
-    single = against_all & (dev > other_dev)
-    bad = np.where(observed >= 2, against_all, np.where(observed == 1, single, own))
-    names = " and ".join(siblings)
-    out = []
-    for i in np.flatnonzero(bad).tolist():
-        what = (
-            f"{name} {table.values[name][i]:.10g} is {np.exp(x[i] - med[i]):.4g}x the median of "
-            f"its neighbours ({np.exp(med[i]):.6g})"
-        )
-        if observed[i]:
-            what += f" and moves {_change(spread_dev[i])} against {names}"
-        out.append(Finding(i, name, what))
-    return out
-
-
-def _change(log_change: float) -> str:
-    """A log change for people: ``0.97%`` when small, ``10.0x`` when not."""
-    if log_change < 0.5:
-        return f"{np.expm1(log_change):.2%}"
-    return f"{np.exp(log_change):.4g}x"

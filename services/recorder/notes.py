@@ -1,4 +1,4 @@
-"""The run's notes about its rewards: derived figures and estimates, stated plainly."""
+"""The run's notes (reward figures and estimates, filled and repaired data) and its APY."""
 
 from __future__ import annotations
 

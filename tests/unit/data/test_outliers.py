@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.data.load import load_series, require_usable
-from services.data.outliers import neighbour_median
+from services.data.neighbours import neighbour_median
 
 T = "2024-01-01T{:02d}:00:00Z"
 HEAD = "timestamp,open,high,low,close,volume"
