@@ -71,8 +71,9 @@ bench: setup $(BENCH_VENV)/bin/python ## Carry vs NautilusTrader on the same bar
 bench-sweep: setup ## a 24-configuration grid: carry sweep on 2 processes vs 24 standalone backtests
 	$(BIN)/python -m bench.sweep_bench $(if $(DATA),--data $(DATA))
 
-bench-kafka: setup kafka-fetch ## KafkaBus throughput and one month of btc_basis over Kafka
+bench-kafka: setup kafka-fetch ## KafkaBus throughput, one month of btc_basis over Kafka, 1..16 runs at once
 	$(BIN)/python -m bench.kafka_bench $(if $(DATA),--data $(DATA))
+	$(BIN)/python -m bench.kafka_scale $(if $(DATA),--data $(DATA))
 
 data-check: setup ## report every defect of the data folder DATA
 	$(BIN)/carry data check $(DATA)

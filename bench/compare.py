@@ -1,6 +1,6 @@
 """Run every mode on a reference commit and on this checkout; diff every results file.
 
-    python -m bench.compare [--ref main] [--data DIR] [--mode M ...] [--keep DIR]
+    python -m bench.compare [--ref main] [--data DIR] [--mode M ...] [--keep DIR] [--tree DIR]
 
 The reference is exported with `git archive` into a temporary folder and run with this
 checkout's interpreter and dependencies, so only the code differs. Each mode runs over
@@ -147,6 +147,9 @@ def main() -> int:
     parser.add_argument("--data", default=os.environ.get("CARRY_DATA"))
     parser.add_argument("--mode", action="append", help="only these modes (repeatable)")
     parser.add_argument("--keep", help="keep both results folders under this folder")
+    parser.add_argument(
+        "--tree", help="run the new side from this source tree (default: this checkout)"
+    )
     args = parser.parse_args()
     if not args.data:
         parser.error("--data or CARRY_DATA is required")
@@ -156,12 +159,13 @@ def main() -> int:
         work = Path(args.keep) if args.keep else Path(tmp)
         src = Path(tmp) / "ref-src"
         commit = export(args.ref, src)
-        print(f"reference {args.ref} ({commit[:10]}) vs {ROOT}")
+        tree = Path(args.tree).resolve() if args.tree else ROOT
+        print(f"reference {args.ref} ({commit[:10]}) vs {tree}")
         differing = 0
         for mode, sets in runs:
             ref_out, new_out = work / "ref" / mode, work / "new" / mode
             ref_s = run(src, mode, sets, data, ref_out)
-            new_s = run(ROOT, mode, sets, data, new_out)
+            new_s = run(tree, mode, sets, data, new_out)
             diffs = diff_folders(ref_out, new_out)
             differing += bool(diffs)
             verdict = "identical" if not diffs else f"{len(diffs)} differences"

@@ -8,7 +8,7 @@
    by the launcher), next to the in-process MemoryBus run of the same inputs.
 
 Uses `$CARRY_KAFKA` if set, else starts a private broker (deploy/kafka/kafka.sh,
-KAFKA_HOME=.kafka-bench, port 19492) and stops it at the end.
+KAFKA_HOME=.kafka-bench, port 19552) and stops it at the end.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=EVENTS)
     args = parser.parse_args()
     configure_logging("warning", json=False)
-    broker = session_broker("bench", 19492, 19493)
+    broker = session_broker("bench", 19552, 19553)
     try:
         config = _month(args.data or os.environ.get("CARRY_DATA"))
         events = anyio.run(_sample_events, config, args.events)

@@ -27,16 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.compiled import build
+
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW = ("2024-01-01", "2025-09-01")
 SETS = [f"start={WINDOW[0]}", f"end={WINDOW[1]}", "hedge_allocation={binance=0.5,bybit=0.5}"]
 
 
-def _timed(cmd: list[str]) -> tuple[float, dict[str, float]]:
+def _timed(cmd: list[str], tree: Path = ROOT) -> tuple[float, dict[str, float]]:
     """Wall time of the process, and its printed phases plus `cpu_s`, its CPU time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tree, env=env).stdout
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     phases = dict(json.loads(out.strip().splitlines()[-1]))
@@ -44,13 +47,13 @@ def _timed(cmd: list[str]) -> tuple[float, dict[str, float]]:
     return wall, phases
 
 
-def carry(data: str, out: Path) -> tuple[float, dict[str, float]]:
-    """One Carry backtest process: its wall time and its phases."""
-    cmd = [sys.executable, "-m", "bench.carry_phases", "btc_basis", "--data", data]
+def carry(data: str, out: Path, tree: Path = ROOT) -> tuple[float, dict[str, float]]:
+    """One Carry backtest process (the code in `tree`): its wall time and its phases."""
+    cmd = [sys.executable, str(ROOT / "bench" / "carry_phases.py"), "btc_basis", "--data", data]
     cmd += ["--out", str(out)]
     for s in SETS:
         cmd += ["--set", s]
-    return _timed(cmd)
+    return _timed(cmd, tree)
 
 
 def nautilus(python: str, data: str, out: Path) -> tuple[float, dict[str, float]]:
@@ -66,14 +69,19 @@ def main() -> None:
     parser.add_argument("--data", default=os.environ.get("CARRY_DATA"))
     parser.add_argument("--nautilus-python", default=str(ROOT / ".bench-venv" / "bin" / "python"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-compiled", action="store_true", help="skip Carry compiled with mypyc")
     args = parser.parse_args()
     if not args.data:
         parser.error("the comparison needs the real data: --data or CARRY_DATA")
     data = str(Path(args.data).resolve())
-    runs: dict[str, list[tuple[float, dict[str, float]]]] = {"carry": [], "nautilus": []}
+    trees = {"carry": ROOT}
+    if not args.no_compiled:
+        trees["mypyc"] = build(ROOT / ".bench-build")
+    runs: dict[str, list[tuple[float, dict[str, float]]]] = {k: [] for k in [*trees, "nautilus"]}
     with tempfile.TemporaryDirectory(prefix="carry-versus-") as tmp:
         for i in range(args.repeat):
-            runs["carry"].append(carry(data, Path(tmp) / f"carry-{i}"))
+            for name, tree in trees.items():
+                runs[name].append(carry(data, Path(tmp) / f"{name}-{i}", tree))
             runs["nautilus"].append(nautilus(args.nautilus_python, data, Path(tmp) / f"nt-{i}"))
     steps = int(runs["carry"][0][1]["steps"])
     bars = int(runs["nautilus"][0][1]["bars"])
@@ -82,25 +90,25 @@ def main() -> None:
         return statistics.median(w if what == "wall" else p[what] for w, p in runs[who])
 
     cols = ("wall", "cpu_s", "run_s", "run_cpu_s")
-    c = {k: med("carry", k) for k in cols}
     n = {k: med("nautilus", k) for k in cols}
     print(
         f"btc_basis {WINDOW[0]} .. {WINDOW[1]}, medians of {args.repeat} alternating runs"
         f"\n{'':<32}{'process':>9}{'(CPU)':>8}{'engine':>9}{'(CPU)':>8}{'us/step':>9}"
     )
-    for name, f, count in (
-        (f"Carry ({steps:,} steps)", c, steps),
-        (f"NautilusTrader ({bars:,} bars)", n, bars),
-    ):
+    rows = [(f"NautilusTrader ({bars:,} bars)", n, bars)]
+    labels = {"carry": "Carry", "mypyc": "Carry, mypyc-compiled"}
+    rows += [(f"{labels[k]} ({steps:,} steps)", {c: med(k, c) for c in cols}, steps) for k in trees]
+    for name, f, count in rows:
         print(
             f"{name:<32}{f['wall']:>8.2f}s{f['cpu_s']:>7.2f}s{f['run_s']:>8.3f}s"
             f"{f['run_cpu_s']:>7.3f}s{f['run_s'] / count * 1e6:>9.1f}"
         )
-    ratios = [c[k] / n[k] for k in cols] + [(c["run_s"] / steps) / (n["run_s"] / bars)]
-    print(
-        f"{'ratio Carry / NautilusTrader':<32}{ratios[0]:>8.2f}x{ratios[1]:>7.2f}x"
-        f"{ratios[2]:>8.2f}x{ratios[3]:>7.2f}x{ratios[4]:>8.2f}x"
-    )
+    for name, f, _ in rows[1:]:
+        ratios = [f[k] / n[k] for k in cols] + [(f["run_s"] / steps) / (n["run_s"] / bars)]
+        print(
+            f"{'ratio ' + name.split(' (')[0] + ' / NT':<32}{ratios[0]:>8.2f}x{ratios[1]:>7.2f}x"
+            f"{ratios[2]:>8.2f}x{ratios[3]:>7.2f}x{ratios[4]:>8.2f}x"
+        )
     print(
         "process: interpreter start, imports, data loading, the run, writing results "
         "(Carry: 5 series in, results folder out; NautilusTrader: 1 CSV in, 3 reports out)"

@@ -16,6 +16,7 @@ from services.errors import InvariantError
 from services.runtime.actor import Out
 from services.runtime.bus import Done
 from services.runtime.host import ActorHost, Deliver
+from services.runtime.logs import CURRENT
 
 SLICE = 4096
 """Events delivered between two cooperative yields to the event loop."""
@@ -60,7 +61,7 @@ class MemoryBus:
 
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
-        queue, subs, routes = self._queue, self._subs, self._routes
+        queue, subs, routes, current = self._queue, self._subs, self._routes, CURRENT
         pop, extend, bound = queue.popleft, queue.extend, self.max_pending
         budget = -1 if limit is None else limit
         count = 0
@@ -77,11 +78,13 @@ class MemoryBus:
                 found = routes.get(key)
                 targets = self._route(key) if found is None else found
             for deliver in targets:
+                current.event = event  # for the records a handler logs (a mailbox resets it)
                 out = deliver(topic, event)
                 if out:
                     extend(out)
                     if len(queue) > bound:
                         raise InvariantError(f"MemoryBus queue exceeded {bound} events")
+            current.event = None
         self.published += count
         return count
 

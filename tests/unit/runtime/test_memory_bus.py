@@ -54,3 +54,41 @@ async def test_memory_bus_runaway_loop_is_an_invariant_error() -> None:
     await bus.publish("a", Tick(**{**envelope(0, "src"), "run_id": RUN.run_id}))
     with pytest.raises(InvariantError, match="exceeded 50"):
         bus.drain()
+
+
+class _Talker(Actor):
+    """Logs once per event; never parks, so the bus calls its handler directly."""
+
+    name = "talker"
+    topics = ("a",)
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        self.log.warning("heard", topic=topic)
+        return []
+
+
+async def test_records_logged_by_a_directly_called_handler_carry_the_step() -> None:
+    import io
+    import json
+
+    from services.runtime.logs import configure_logging
+
+    stream = io.StringIO()
+    configure_logging("warning", json=True, stream=stream)
+    try:
+        host = ActorHost("talker", ("a",), _Talker)
+        host.boxes[RUN.run_id] = Mailbox(host.factory(host.context(RUN)), dedup=False)
+        assert host.route(RUN.run_id) == host.boxes[RUN.run_id].actor.on_event
+        bus = MemoryBus()
+        bus.attach(host)
+        ts = 1_704_070_800_000_000_000  # 2024-01-01T01:00:00Z
+        await bus.publish("a", Tick(**{**envelope(1, "src", ts=ts), "run_id": RUN.run_id}))
+        assert bus.drain() == 1
+    finally:
+        configure_logging("warning", json=False)
+    (record,) = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert (record["event"], record["step"], record["sim_time"]) == (
+        "heard",
+        1,
+        "2024-01-01T01:00:00Z",
+    )
