@@ -9,6 +9,7 @@ from services.cex_venue.actor import CexVenue
 from services.clock.actor import ClockActor
 from services.config.params import (
     BasisParams,
+    DirectionalParams,
     EthLendingParams,
     HedgedParams,
     LendingParams,
@@ -27,9 +28,11 @@ from services.reward_emitter.actor import RewardEmitter
 from services.risk_monitor.actor import RiskMonitor
 from services.runtime.actor import Actor, ActorContext
 from services.runtime.host import ActorHost
+from services.signals.file import load_signals
 from services.staking_venue.actor import StakingVenue
 from services.strategies.base import Strategy
 from services.strategies.basis import BasisStrategy
+from services.strategies.directional import DirectionalStrategy
 from services.strategies.hedged import HedgedStrategy
 from services.strategies.lending import LendingStrategy
 from services.strategies.leveraged import LeveragedStrategy
@@ -70,6 +73,8 @@ def _strategy(ctx: ActorContext) -> Strategy:
         return LeveragedStrategy(params)
     if isinstance(params, StakingParams):
         return StakingStrategy(params)
+    if isinstance(params, DirectionalParams):
+        return DirectionalStrategy(params, load_signals(params.signal_file), ctx.config.venues)
     raise ConfigError(f"no strategy for {type(params).__name__}", "check the mode file")
 
 

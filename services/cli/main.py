@@ -15,6 +15,7 @@ from services.cli.commands import (
     kafka,
     modes,
     runs,
+    signals,
     sweep,
     verify,
 )
@@ -22,7 +23,7 @@ from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging, report_error
 
-COMMANDS = (backtest, sweep, runs, compare, modes, data, kafka, verify, completion)
+COMMANDS = (backtest, sweep, runs, compare, modes, data, signals, kafka, verify, completion)
 """Command modules, in the order `carry --help` lists them."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")

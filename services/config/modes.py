@@ -7,6 +7,7 @@ import math
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -16,6 +17,7 @@ from services.config.params import (
     PARAMS_BY_STRATEGY,
     BasisParams,
     CommonParams,
+    DirectionalParams,
     HedgedLeveragedParams,
     HedgedParams,
     LeveragedParams,
@@ -111,6 +113,10 @@ def resolve_params(
             f"invalid parameter for mode {mode.mode}: {e}",
             "correct the value in the mode file or with --set name=value",
         ) from e
+    if isinstance(params, DirectionalParams) and params.signal_file:
+        # absolute, so a run file or another process finds it from anywhere
+        absolute = str(Path(params.signal_file).resolve())
+        params = msgspec.structs.replace(params, signal_file=absolute)
     _check(mode, params)
     return params
 
@@ -154,6 +160,28 @@ def _check(mode: ModeFile, params: CommonParams) -> None:
         _check_hedge(params, "ETH")
     if isinstance(params, LeveragedParams | HedgedLeveragedParams):
         _check_leverage(params)
+    if isinstance(params, DirectionalParams):
+        _check_directional(mode, params)
+
+
+def _check_directional(mode: ModeFile, params: DirectionalParams) -> None:
+    if not params.signal_file:
+        raise ConfigError(
+            f"mode {mode.mode} needs a signal file (timestamp, signal, confidence, sd)",
+            "write one with carry signals make --out FILE, then --set signal_file=FILE",
+        )
+    if params.margin != mode.share_class:
+        raise ConfigError(
+            f"margin={params.margin} does not match mode {mode.mode} ({mode.share_class} margin)",
+            f"use mode ml_btc_directional_{params.margin.lower()}_margin instead",
+        )
+    if (
+        params.venue not in load_venues()
+        or "BTCUSDT" not in load_venues()[params.venue].perp_series
+    ):
+        raise ConfigError(f"venue {params.venue!r} has no BTCUSDT perp", "use --set venue=binance")
+    if not params.margin_warn < params.margin_reduce:
+        raise ConfigError("margin_warn must be below margin_reduce", "e.g. 0.15 and 0.20")
 
 
 def _check_leverage(params: LeveragedParams | HedgedLeveragedParams) -> None:

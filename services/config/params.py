@@ -189,6 +189,38 @@ class HedgedLeveragedParams(HedgedParams, frozen=True, kw_only=True, forbid_unkn
     ltv_drift: PositiveFloat = 0.02
 
 
+class DirectionalParams(CommonParams, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """BTC perps long or short on an external signal file.
+
+    Attributes:
+        signal_file: the signal CSV (timestamp, signal, confidence, sd); write one with
+            `carry signals make`.
+        margin: `USDT` (USDT-margined perp, USDT capital) or `BTC` (BTC capital and
+            share class: only the USDT margin a position needs is swapped out of BTC).
+        venue: the perp venue (binance).
+        confidence_threshold: act on a long/short signal only at or above this
+            confidence (0.6); below it, or on neutral, the position is closed.
+        max_leverage: position notional at confidence 1, as a multiple of equity (1.0);
+            the notional is equity x max_leverage x confidence.
+        stop_loss_sd: close when the price moves this many signal sd against the entry (2).
+        take_profit_sd: close when the price moves this many signal sd in favour (3).
+        signal_staleness_hours: a signal older than this is treated as neutral (48).
+        margin_warn: warn below this perp margin ratio (0.15).
+        margin_reduce: reduce below this perp margin ratio (0.20).
+    """
+
+    signal_file: str = ""
+    margin: Literal["USDT", "BTC"] = "USDT"
+    venue: str = "binance"
+    confidence_threshold: Fraction = 0.6
+    max_leverage: Annotated[float, msgspec.Meta(gt=0, le=5)] = 1.0
+    stop_loss_sd: PositiveFloat = 2.0
+    take_profit_sd: PositiveFloat = 3.0
+    signal_staleness_hours: Hours = 48.0
+    margin_warn: PositiveFloat = 0.15
+    margin_reduce: PositiveFloat = 0.20
+
+
 PEG_BUFFER = 0.0225
 """Target LTV = max LTV * (1 - buffer): room for the LST to trade below its oracle rate."""
 
@@ -219,4 +251,5 @@ PARAMS_BY_STRATEGY: dict[str, type[CommonParams]] = {
     "leveraged": LeveragedParams,
     "hedged": HedgedParams,
     "hedged_leveraged": HedgedLeveragedParams,
+    "directional": DirectionalParams,
 }

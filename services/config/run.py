@@ -32,6 +32,7 @@ ACTORS_BY_STRATEGY: dict[str, tuple[str, ...]] = {
     "leveraged": (*_HEAD, "aave_venue", *_ONCHAIN, *_TAIL),
     "hedged": (*_HEAD, *_CEX, *_ONCHAIN, *_TAIL),
     "hedged_leveraged": (*_HEAD, *_CEX, "aave_venue", *_ONCHAIN, *_TAIL),
+    "directional": (*_HEAD, *_CEX, *_TAIL),
 }
 """Actor kinds per strategy, in canonical order (settlement producers rank in this order)."""
 

@@ -26,6 +26,7 @@ from services.runtime.actor import Out
 from services.runtime.kafka.reader import read_run
 from services.runtime.kafka.url import KafkaUrl, is_memory, parse_kafka_url
 from services.runtime.memory import MemoryBus
+from services.signals.file import run_signals
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ def check_inputs(config: RunConfig) -> None:
     """Load and check every input the run needs before anything runs."""
     market_frame(config)
     run_drops(config)
+    run_signals(config)
 
 
 def check_outputs(config: RunConfig, out_dir: Path, record: Path | None = None) -> None:

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from services.config.params import (
     BasisParams,
+    DirectionalParams,
     EthLendingParams,
     HedgedLeveragedParams,
     HedgedParams,
@@ -60,6 +61,9 @@ def feeds_for(config: RunConfig) -> list[Feed]:
     feeds: list[Feed] = [Feed("oracle", "USDT/USD", "oracle:USDT/USD")]
     if isinstance(p, BasisParams):
         _cex(feeds, config, p.asset, p.spot_venue, p.hedge_allocation)
+        return feeds
+    if isinstance(p, DirectionalParams):
+        _cex(feeds, config, "BTC", p.venue, {p.venue: 1.0})
         return feeds
     feeds.append(Feed("gas", "gas", "gas:ethereum"))
     if isinstance(p, LendingParams):

@@ -24,6 +24,7 @@ from services.recorder.notes import apy, data_notes, reward_notes
 from services.recorder.tables import SCHEMA_VERSION, TABLES, to_arrow
 from services.recorder.unhedged import after_liquidations
 from services.reports.tearsheet import render_report
+from services.signals.file import signal_notes
 
 HOURS_PER_YEAR = 24 * 365
 MARK_NOTE = (
@@ -65,6 +66,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     ]
     notes += reward_notes(config, drops)
     notes += data_notes(frame.fill_counts, frame.repairs)
+    notes += signal_notes(config)
     if estimated:
         notes.append(
             f"estimated season airdrops credited {estimated:,.6g} {config.share_class} "

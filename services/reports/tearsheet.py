@@ -12,6 +12,7 @@ import pyarrow as pa
 from services.config.onchain import load_onchain
 from services.config.params import (
     BasisParams,
+    DirectionalParams,
     HedgedLeveragedParams,
     HedgedParams,
     LeveragedParams,
@@ -31,7 +32,7 @@ def thresholds(config: RunConfig) -> dict[str, float]:
     """The risk thresholds the report draws: margin warn/reduce, HF reduce, LTV target/max."""
     p = config.typed_params()
     out: dict[str, float] = {}
-    if isinstance(p, BasisParams | HedgedParams):
+    if isinstance(p, BasisParams | HedgedParams | DirectionalParams):
         out["margin_warn"], out["margin_reduce"] = p.margin_warn, p.margin_reduce
     if isinstance(p, LeveragedParams | HedgedLeveragedParams):
         mode = load_onchain().aave.mode(p.lst, p.emode)

@@ -23,6 +23,7 @@ from services.cex_venue.margin import TierTable
 from services.config.onchain import load_onchain
 from services.config.params import (
     BasisParams,
+    DirectionalParams,
     HedgedLeveragedParams,
     HedgedParams,
     LeveragedParams,
@@ -129,6 +130,8 @@ class RiskMonitor(Actor):
         if isinstance(p, BasisParams | HedgedParams):
             breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
             breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
+        if isinstance(p, DirectionalParams):
+            breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
         acct = aave_account(event, market) if self.aave else NO_ACCOUNT
         if isinstance(p, LeveragedParams | HedgedLeveragedParams):
             breaches += aave_breaches(acct, self.risk, self.hf_reduce, self.target_ltv, p.ltv_drift)

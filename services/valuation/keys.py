@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from services.config.params import (
     BasisParams,
+    DirectionalParams,
     EthLendingParams,
     HedgedLeveragedParams,
     HedgedParams,
@@ -79,6 +80,9 @@ def declared_keys(config: RunConfig) -> frozenset[str]:
         for venue in p.hedge_allocation:
             keys.add(cash(venue, "USDT"))
             keys.add(perp(venue, f"{asset}USDT"))
+    if isinstance(p, DirectionalParams):
+        keys |= {cash(WALLET, "USDT"), cash(WALLET, "BTC"), cash(p.venue, "USDT")}
+        keys |= {cash(p.venue, "BTC"), perp(p.venue, "BTCUSDT")}
     if isinstance(p, StakingParams):
         lst = {"weeth": "weETH", "wsteth": "wstETH"}[p.lst_type]
         keys |= {cash(WALLET, "ETH"), lst_key(lst)}

@@ -16,7 +16,13 @@ from typing import NamedTuple
 
 from schemas.market import MarketSnapshot
 from schemas.pnl import BORROW_COST, LENDING_INTEREST, STAKING_YIELD
-from services.config.params import BasisParams, HedgedParams, LendingParams, StakingParams
+from services.config.params import (
+    BasisParams,
+    DirectionalParams,
+    HedgedParams,
+    LendingParams,
+    StakingParams,
+)
 from services.config.run import RunConfig
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
@@ -68,8 +74,12 @@ class Valuer:
             self.instruments["ETH"] = f"{params.spot_venue}:spot:ETHUSDT"
         if isinstance(params, LendingParams):
             self.instruments["ETH"] = "uniswap:WETH/USDT"
+        if isinstance(params, DirectionalParams):
+            self.instruments["BTC"] = f"{params.venue}:spot:BTCUSDT"
         self.usd_oracle = "USDT/USD" if self.share_class == "USDT" else "WETH/USD"
         extra = {"ETH"} if isinstance(params, StakingParams) else set()
+        if isinstance(params, DirectionalParams):
+            extra = {"BTC", "USDT"}
         self.assets = sorted({self.share_class, *self.instruments, *extra})
         self._rule = cache(self._make_rule)
         self._pricers: dict[str, Callable[[MarketSnapshot], float]] = {}
@@ -115,6 +125,9 @@ class Valuer:
             return lambda m: m.oracle["WETH/USD"] / m.oracle["USDT/USD"]
         if asset == "USDT" and share == "ETH":
             return lambda m: m.oracle["USDT/USD"] / m.oracle["WETH/USD"]
+        if asset == "USDT" and share == "BTC":
+            btc = self.instruments["BTC"]
+            return lambda m: 1.0 / m.prices[btc]
         if asset in TOKENS:
             key = f"uniswap:{asset}/WETH"
             eth = self._pricer("ETH")
@@ -142,5 +155,8 @@ class Valuer:
         return self.factor(rule, market) * self.asset_price(rule.asset, market)
 
     def usd_rate(self, market: MarketSnapshot) -> float:
-        """USD per unit of share class (the share class's oracle price)."""
+        """USD per unit of share class (the share class's oracle price; BTC: its USDT
+        price x the USDT/USD oracle)."""
+        if self.share_class == "BTC":
+            return market.prices[self.instruments["BTC"]] * market.oracle["USDT/USD"]
         return market.oracle[self.usd_oracle]
