@@ -5,9 +5,9 @@ At each step the latest signal at or before the step (and not older than
 flat otherwise. The position is resized only when a new signal row arrives: notional =
 equity x `max_leverage` x confidence (a change of less than `RESIZE_BAND` of the held
 size on the same side is left alone: daily confidence wiggles would only pay fees). It is
-closed when the price (the venue's BTC spot close, the valuation price) moves `stop_loss_sd` signal sds against the entry step's
-price or `take_profit_sd` in favour, or when the risk monitor asks to reduce; it stays
-flat until the next signal row.
+closed when the price (the venue's BTC spot close, the valuation price) moves
+`stop_loss_sd` signal sds against the entry step's price or `take_profit_sd` in favour,
+or when the risk monitor asks to reduce; it stays flat until the next signal row.
 
 USDT margin: USDT capital, all of it posted at the venue as margin.
 BTC margin: BTC capital and share class. The simulated venue has USDT-margined perps
