@@ -31,7 +31,8 @@ MODES = (
     "usdt_eth_staking_hedged_simple",
     "usdt_eth_staking_hedged_leveraged",
 )
-"""Every packaged mode."""
+"""Every packaged mode that needs no input besides the data (the directional modes also
+need a signal file: tests/sim/test_signal_modes.py)."""
 
 RESULT_FILES = (
     "summary.json",

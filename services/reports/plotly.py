@@ -101,8 +101,10 @@ def chart(div_id: str, traces: list[dict[str, Any]], lay: dict[str, Any]) -> str
     data = _ENCODER.encode(traces).decode()
     spec = _ENCODER.encode(lay).decode()
     cfg = _ENCODER.encode(CONFIG).decode()
+    height = lay.get("height")
+    style = f' style="height:{height}px"' if height else ""
     return (
-        f'<div id="{div_id}" class="chart"></div><script>'
+        f'<div id="{div_id}" class="chart"{style}></div><script>'
         f'Plotly.newPlot("{div_id}",{_script_safe(data)},{_script_safe(spec)},{cfg});'
         "</script>"
     )
