@@ -34,5 +34,31 @@ class RunStopped(Event, frozen=True, kw_only=True, tag="run_stopped"):
     reason: str
 
 
-ControlEvent = RunStarted | RunFinished | RunStopped
+class TradingHalted(Event, frozen=True, kw_only=True, tag="trading_halted"):
+    """An operator switch stopped new orders (kill file, SIGTERM, a breached limit).
+
+    Attributes:
+        reason: why.
+        cancel_open: also cancel the venues' open orders.
+    """
+
+    reason: str
+    cancel_open: bool = False
+
+
+class HaltAcknowledged(Event, frozen=True, kw_only=True, tag="halt_acknowledged"):
+    """An operator acknowledged the halts so far: trading may resume (not after SIGTERM)."""
+
+    note: str = ""
+
+
+class StopRequested(Event, frozen=True, kw_only=True, tag="stop_requested"):
+    """Finish the current step, then end the run (`RunFinished`): a live run's SIGTERM."""
+
+    reason: str
+
+
+ControlEvent = (
+    RunStarted | RunFinished | RunStopped | TradingHalted | HaltAcknowledged | StopRequested
+)
 codec: Codec[ControlEvent] = Codec(ControlEvent)

@@ -30,6 +30,8 @@ class MarketSnapshot(Event, frozen=True, kw_only=True, tag="market_snapshot"):
         pegs: market price of each LST in ETH (`weETH/ETH`), where the data has it;
             exits by market sale pay its discount to the protocol rate.
         gas_gwei: Ethereum gas price this hour, gwei.
+        funding_now: live runs: each perp's current (next-period) funding rate.
+        next_funding: live runs: each perp's next funding time, int ns UTC.
     """
 
     prices: dict[str, float]
@@ -41,6 +43,8 @@ class MarketSnapshot(Event, frozen=True, kw_only=True, tag="market_snapshot"):
     filled: list[str] = msgspec.field(default_factory=list)
     pegs: dict[str, float] = msgspec.field(default_factory=dict)
     gas_gwei: float = 0.0
+    funding_now: dict[str, float] = msgspec.field(default_factory=dict)
+    next_funding: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 MarketEvent = MarketSnapshot

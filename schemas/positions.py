@@ -28,11 +28,19 @@ class OrderResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Discrepancy(msgspec.Struct, frozen=True, kw_only=True):
-    """A `PositionRefresh` balance that differed from the ledger by more than tolerance."""
+    """A `PositionRefresh` balance that differed from the ledger by more than tolerance.
+
+    Attributes:
+        key: the position key.
+        ledger: the amount the ledger expected.
+        venue: the amount the venue reported (applied: the venue is authoritative).
+        value: the difference `venue - ledger` in the share class (perps: at notional).
+    """
 
     key: str
     ledger: float
     venue: float
+    value: float = 0.0
 
 
 class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"):
@@ -45,6 +53,8 @@ class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"
         applied: the triggers applied since the previous snapshot, in application order.
         last_order: the order this snapshot answers (phase `order`).
         discrepancies: reconciliation differences found while applying `applied`.
+        halted: why new orders are stopped until an operator acknowledges (a
+            reconciliation difference above the halt threshold); empty: trading allowed.
     """
 
     phase: str
@@ -53,6 +63,7 @@ class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"
     applied: list[Trigger] = msgspec.field(default_factory=list)
     last_order: OrderResult | None = None
     discrepancies: list[Discrepancy] = msgspec.field(default_factory=list)
+    halted: str = ""
 
 
 PositionEvent = PositionSnapshot

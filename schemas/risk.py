@@ -40,7 +40,8 @@ class Breach(msgspec.Struct, frozen=True, kw_only=True):
     """A risk check outside its limit.
 
     Attributes:
-        check: `cex_margin`, `delta`, `aave_ltv`, `health_factor`.
+        check: `cex_margin`, `delta`, `aave_ltv`, `health_factor`, `stale_data` (live: a
+            quote carried from an earlier reading; `subject` names it).
         level: `report`, `warn`, `rebalance`, `reduce` or `liquidation`.
         subject: the venue or asset concerned.
         value: the measured value.

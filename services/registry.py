@@ -20,6 +20,8 @@ from services.dex_venue.actor import DexVenue
 from services.errors import ConfigError
 from services.exposure_monitor.actor import ExposureMonitor
 from services.funding_settler.actor import FundingSettler
+from services.live_cex_venue.actor import LiveCexVenue
+from services.live_market_data.actor import LiveMarketData
 from services.market_data.actor import MarketData
 from services.pnl_monitor.actor import PnLMonitor
 from services.position_monitor.actor import PositionMonitor
@@ -38,6 +40,7 @@ from services.strategies.lending import LendingStrategy
 from services.strategies.leveraged import LeveragedStrategy
 from services.strategies.staking import StakingStrategy
 from services.strategy_manager.actor import StrategyManager
+from services.wall_clock.actor import WallClock
 
 KINDS: dict[str, type[Actor]] = {
     cls.name: cls
@@ -56,6 +59,9 @@ KINDS: dict[str, type[Actor]] = {
         StrategyManager,
         PnLMonitor,
         Recorder,
+        WallClock,
+        LiveMarketData,
+        LiveCexVenue,
     )
 }
 """Every actor kind, by name."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from schemas.market import MarketSnapshot
-from schemas.orders import PerpOrder, SpotOrder, TransferOrder
+from schemas.orders import OrderBase, PerpOrder, SpotOrder, TransferOrder
 from schemas.pnl import SLIPPAGE, TRADING_FEES, TRANSFER
 from schemas.triggers import Cost, PositionDelta
 from services.cex_venue.fills import market_fill
@@ -201,17 +201,36 @@ class OrderBook:
         side: str,
         quantity: float,
     ) -> dict[str, Any]:
-        return {
-            "deltas": deltas,
-            "order_id": order.order_id,
-            "action": order.action,
-            "venue": order.venue,
-            "operation": operation,
-            "instrument": instrument,
-            "side": side,
-            "quantity": quantity,
-            "price": price,
-            "reference_price": reference,
-            "costs": [Cost(TRADING_FEES, "USDT", fee)] if fee else [],
-            "cause": SLIPPAGE,
-        }
+        costs = [Cost(TRADING_FEES, "USDT", fee)] if fee else []
+        return execution_fields(
+            order, operation, instrument, deltas, price, reference, costs, side, quantity
+        )
+
+
+def execution_fields(
+    order: OrderBase,
+    operation: str,
+    instrument: str,
+    deltas: list[PositionDelta],
+    price: float,
+    reference: float,
+    costs: list[Cost],
+    side: str,
+    quantity: float,
+    cause: str = SLIPPAGE,
+) -> dict[str, Any]:
+    """The fields of the `VenueExecution` of `order` (simulated or live)."""
+    return {
+        "deltas": deltas,
+        "order_id": order.order_id,
+        "action": order.action,
+        "venue": order.venue,
+        "operation": operation,
+        "instrument": instrument,
+        "side": side,
+        "quantity": quantity,
+        "price": price,
+        "reference_price": reference,
+        "costs": costs,
+        "cause": cause,
+    }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from schemas.market import MarketSnapshot
+from schemas.pnl import FUNDING, PERP_PRICE
+from schemas.triggers import PositionDelta
 from services.cex_venue.margin import TierTable, liquidation_fraction
 from services.valuation.keys import cash
 
@@ -84,3 +86,29 @@ def settle_account(
     ]
     remaining = balance + sum(m.size * (m.mark - m.reference) for m in moves)
     return AccountSettlement(venue, moves, x is not None, remaining)
+
+
+def m2m_fields(
+    venue: str,
+    instrument: str,
+    kind: str,
+    size: float,
+    mark: float,
+    amount: float,
+    rate: float = 0.0,
+    reference: float = 0.0,
+) -> dict[str, object]:
+    """The fields of an `M2MSettlement` posting `amount` USDT to `venue` (funding or
+    variation margin), simulated or read from a venue."""
+    return {
+        "deltas": [PositionDelta(cash(venue, "USDT"), amount)],
+        "venue": venue,
+        "instrument": instrument,
+        "kind": kind,
+        "size": size,
+        "mark": mark,
+        "reference": reference,
+        "rate": rate,
+        "amount": amount,
+        "cause": FUNDING if kind == "funding" else PERP_PRICE,
+    }

@@ -13,6 +13,7 @@ from services.cli.commands import (
     completion,
     data,
     kafka,
+    live,
     modes,
     runs,
     signals,
@@ -23,7 +24,7 @@ from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging, report_error
 
-COMMANDS = (backtest, sweep, runs, compare, modes, data, signals, kafka, verify, completion)
+COMMANDS = (backtest, sweep, runs, compare, modes, data, signals, kafka, live, verify, completion)
 """Command modules, in the order `carry --help` lists them."""
 
 LOG_LEVELS = ("debug", "info", "warning", "error")

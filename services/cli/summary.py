@@ -65,6 +65,16 @@ def format_summary(summary: dict[str, Any], out_dir: str, wall_s: float) -> str:
     lines.append(
         f"trades        {summary['trades']}   rejected orders {summary['rejected_orders']}"
     )
+    if summary.get("position_refreshes"):
+        found = summary["discrepancies"]
+        lines.append(f"refreshes     {summary['position_refreshes']}   discrepancies {len(found)}")
+        lines += [
+            f"  {d['time']} {d['key']} expected {d['expected']:,.6f} reported "
+            f"{d['reported']:,.6f} difference {d['difference']:,.6f}"
+            for d in found
+        ]
+    for halt in summary.get("halts", []):
+        lines.append(f"halted        {halt['time']} {halt['reason']}")
     lines.append(f"events        {summary['events']:,} in {wall_s:.2f} s")
     for note in summary["notes"]:
         lines.append(f"note          {note}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from services.config.live import LiveConfig
 from services.config.modes import load_mode, parse_time, resolve_params
 from services.config.params import PARAMS_BY_STRATEGY, CommonParams
 from services.config.venues import VenueConfig, load_venues
@@ -51,7 +52,9 @@ class DataSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     description: str
 
 
-class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RunConfig(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A fully resolved run.
 
     Attributes:
@@ -65,7 +68,8 @@ class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         actors: actor kinds, in canonical order.
         start_ns: time of step 0.
         step_ns: step length.
-        steps: number of steps.
+        steps: number of steps (a live run may end earlier, when it is stopped).
+        live: how a live, paper or rehearsal run reaches its venues (None: a backtest).
     """
 
     run_id: str
@@ -79,6 +83,7 @@ class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     start_ns: int
     step_ns: int
     steps: int
+    live: LiveConfig | None = None
 
     def typed_params(self) -> CommonParams:
         """The parameters as their strategy's struct."""

@@ -16,11 +16,11 @@ from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.pnl import FUNDING
-from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta
+from schemas.triggers import SETTLE, M2MSettlement, PhaseDone
+from services.cex_venue.settle import m2m_fields
 from services.runtime.actor import Out
 from services.runtime.follower import LedgerFollower
-from services.valuation.keys import cash, perp
+from services.valuation.keys import perp
 
 
 class FundingSettler(LedgerFollower):
@@ -45,15 +45,7 @@ class FundingSettler(LedgerFollower):
             settlement = self.make(
                 M2MSettlement,
                 event.step,
-                deltas=[PositionDelta(cash(venue, "USDT"), amount)],
-                venue=venue,
-                instrument=instrument,
-                kind="funding",
-                size=size,
-                mark=mark,
-                rate=rate,
-                amount=amount,
-                cause=FUNDING,
+                **m2m_fields(venue, instrument, "funding", size, mark, amount, rate=rate),
             )
             out.append((triggers_topic.TOPIC, settlement))
         out.append((triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)))

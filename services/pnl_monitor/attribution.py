@@ -22,6 +22,9 @@ from schemas.pnl import SPOT_PRICE
 from schemas.triggers import InitialCapital, Trigger
 from services.valuation.valuer import Valuer
 
+CAPITAL = "capital"
+"""Cause of a trigger that is an external flow, not P&L (a run's opening balances)."""
+
 
 def revaluation(
     valuer: Valuer,
@@ -66,8 +69,8 @@ def trigger_values(
     flows = 0.0
     for trigger in triggers:
         value = sum(d.amount * valuer.unit_price(d.key, market) for d in trigger.deltas)
-        if isinstance(trigger, InitialCapital):
-            flows += value
+        if isinstance(trigger, InitialCapital) or trigger.cause == CAPITAL:
+            flows += value  # the capital, or a run's opening balances read from its venues
             continue
         residual = value
         for cost in getattr(trigger, "costs", ()):

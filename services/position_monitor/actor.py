@@ -1,20 +1,31 @@
 """The position monitor.
 
-Inputs: the triggers topic (the five triggers, `PhaseDone` markers, rejections) and
-`OrdersDone`.
+Inputs: the triggers topic (the five triggers, `PhaseDone` markers, rejections),
+`OrdersDone`, the market (to value reconciliation differences) and the operator's
+`HaltAcknowledged`.
 Outputs: `PositionSnapshot`s: `settled` once every settlement producer closed the step
 (triggers applied in canonical order: producer rank, then publication order), one
 `order` snapshot per executed or rejected order, and `final` when trading is done.
+Reconciliation: a `PositionRefresh` is authoritative for the keys it names; the
+differences are applied, reported above the tolerance, and above the halt threshold
+every later snapshot carries `halted` until an operator acknowledges. A refresh that
+arrives during trading is applied at once and reported in the next snapshot. A refresh
+with cause `capital` is the opening balance of a run that starts from its venues.
 Invariants: the ledger changes only through triggers; a delta on an undeclared key,
 or a non-debt balance going negative, crashes the service.
 """
 
 from __future__ import annotations
 
+import msgspec
+
+from schemas import market as market_topic
 from schemas import orders as orders_topic
 from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
+from schemas.control import HaltAcknowledged
+from schemas.market import MarketSnapshot
 from schemas.orders import OrdersDone
 from schemas.positions import FINAL, ORDER, SETTLED, Discrepancy, OrderResult, PositionSnapshot
 from schemas.triggers import (
@@ -22,21 +33,27 @@ from schemas.triggers import (
     InitialCapital,
     OrderRejected,
     PhaseDone,
+    PositionRefresh,
     Trigger,
     VenueExecution,
 )
 from services.errors import InvariantError
+from services.live.reconciliation import reconcile
 from services.position_monitor.ledger import Ledger
 from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.barrier import StepBarrier
 from services.valuation.keys import declared_keys
+from services.valuation.valuer import Valuer
+
+CAPITAL = "capital"
+"""Cause of the opening `PositionRefresh` of a run that starts from its venues' balances."""
 
 
 class PositionMonitor(Actor):
     """Routes all five triggers into the ledger and publishes its snapshots."""
 
     name = "position_monitor"
-    topics = (triggers_topic.TOPIC, orders_topic.TOPIC)
+    topics = (triggers_topic.TOPIC, orders_topic.TOPIC, market_topic.TOPIC)
 
     def __init__(self, ctx: ActorContext, settle_producers: list[str]) -> None:
         super().__init__(ctx)
@@ -47,10 +64,21 @@ class PositionMonitor(Actor):
         self.seeded = False
         self.pending: list[Trigger] = []
         self.found: list[Discrepancy] = []
+        self.valuer = Valuer(ctx.config)
+        self.market: MarketSnapshot | None = None
+        self.halted = ""
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
         match event:
+            case MarketSnapshot():
+                self.market = event
+                return []
+            case HaltAcknowledged():
+                if self.halted:
+                    self.log.warning("halt_acknowledged", halt=self.halted, note=event.note)
+                self.halted = ""
+                return []
             case InitialCapital():
                 if self.seeded:
                     raise InvariantError("a second InitialCapital in one run")
@@ -76,6 +104,10 @@ class PositionMonitor(Actor):
         if event.step > self.released:
             self.barrier.add(event)
             return []
+        if isinstance(event, PositionRefresh):
+            # A refresh after a fill: applied now, reported with the next snapshot.
+            self._apply(event)
+            return []
         if not isinstance(event, VenueExecution):
             raise InvariantError(f"{type(event).__name__} {event.event_id} after settlement")
         self._apply(event)
@@ -94,15 +126,28 @@ class PositionMonitor(Actor):
         return out
 
     def _apply(self, trigger: Trigger) -> None:
-        applied, found = self.ledger.apply(trigger)
-        self.pending.append(applied)
-        if found:
-            self.log.warning(
-                "reconciliation_differences",
-                step=trigger.step,
-                differences=[(d.key, d.ledger, d.venue) for d in found],
-            )
-            self.found.extend(found)
+        if isinstance(trigger, PositionRefresh):
+            trigger = self._reconcile(trigger)
+        self.ledger.apply(trigger)
+        self.pending.append(trigger)
+
+    def _reconcile(self, refresh: PositionRefresh) -> PositionRefresh:
+        result = reconcile(
+            self.ledger.positions, refresh.balances, self.valuer, self.market, self.config.live
+        )
+        if refresh.cause != CAPITAL:
+            if result.found:
+                self.log.warning(
+                    "reconciliation_differences",
+                    step=refresh.step,
+                    venue=refresh.venue,
+                    differences=[(d.key, d.ledger, d.venue, d.value) for d in result.found],
+                )
+                self.found.extend(result.found)
+            if result.halt and not self.halted:
+                self.halted = result.halt
+                self.log.error("trading_halted_by_reconciliation", halt=result.halt)
+        return msgspec.structs.replace(refresh, deltas=result.deltas)
 
     def _snapshot(self, step: int, phase: str, result: OrderResult | None = None) -> Out:
         self.version += 1
@@ -115,6 +160,7 @@ class PositionMonitor(Actor):
             applied=self.pending,
             last_order=result,
             discrepancies=self.found,
+            halted=self.halted,
         )
         self.pending = []
         self.found = []

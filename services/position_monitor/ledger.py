@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import msgspec
-
-from schemas.positions import Discrepancy
-from schemas.triggers import PositionDelta, PositionRefresh, Trigger
+from schemas.triggers import PositionDelta, Trigger
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
 
-REFRESH_TOLERANCE = 0.01
 NEGATIVE_SLACK = 1e-6
 """Largest negative amount tolerated on a non-debt, non-perp key (float rounding)."""
 
@@ -25,11 +21,8 @@ class Ledger:
         self.declared = declared
         self.positions: dict[str, float] = {}
 
-    def apply(self, trigger: Trigger) -> tuple[Trigger, list[Discrepancy]]:
-        """Apply `trigger`; return it as applied (a refresh gets its computed deltas)."""
-        found: list[Discrepancy] = []
-        if isinstance(trigger, PositionRefresh):
-            trigger, found = self._reconcile(trigger)
+    def apply(self, trigger: Trigger) -> None:
+        """Apply `trigger`'s deltas, all or nothing."""
         for delta in trigger.deltas:  # all or nothing: check every key first
             if delta.key not in self.declared:
                 raise InvariantError(
@@ -38,7 +31,6 @@ class Ledger:
                 )
         for delta in trigger.deltas:
             self._add(delta, trigger.event_id)
-        return trigger, found
 
     def _add(self, delta: PositionDelta, cause: str) -> None:
         key = delta.key
@@ -52,18 +44,6 @@ class Ledger:
             self.positions.pop(key, None)
         else:
             self.positions[key] = value
-
-    def _reconcile(self, refresh: PositionRefresh) -> tuple[PositionRefresh, list[Discrepancy]]:
-        deltas: list[PositionDelta] = []
-        found: list[Discrepancy] = []
-        for key, venue_amount in sorted(refresh.balances.items()):
-            ledger_amount = self.positions.get(key, 0.0)
-            diff = venue_amount - ledger_amount
-            if diff != 0.0:
-                deltas.append(PositionDelta(key, diff))
-            if abs(diff) > REFRESH_TOLERANCE:
-                found.append(Discrepancy(key=key, ledger=ledger_amount, venue=venue_amount))
-        return msgspec.structs.replace(refresh, deltas=deltas), found
 
 
 def _must_be_positive(key: str) -> bool:

@@ -21,7 +21,13 @@ from schemas.market import MarketSnapshot
 from schemas.pnl import COMPONENTS, PnLReport
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.risk import RiskAssessment
-from schemas.triggers import M2MSettlement, OrderRejected, SeasonalReward, VenueExecution
+from schemas.triggers import (
+    M2MSettlement,
+    OrderRejected,
+    PositionRefresh,
+    SeasonalReward,
+    VenueExecution,
+)
 from services.recorder.tables import TABLES, empty_columns
 from services.runtime.actor import Actor, ActorContext, Out
 from services.valuation.keys import WALLET, cash, parse_key, perp
@@ -49,6 +55,11 @@ class Recorder(Actor):
         self.reward_figures: list[dict[str, float]] = []
         self.rejections: list[dict[str, Any]] = []
         self.liquidations: list[dict[str, Any]] = []
+        self.refreshes = 0
+        self.discrepancies: list[dict[str, Any]] = []
+        self.halts: list[dict[str, Any]] = []
+        self.halted = ""
+        self.fills: Counter[str] = Counter()
         self.last: PnLReport | None = None
         self.finished = False
         self.stopped = ""
@@ -82,6 +93,7 @@ class Recorder(Actor):
         if isinstance(event, MarketSnapshot):
             self.markets[event.step] = event
             self.markets.pop(event.step - 2, None)
+            self.fills.update(event.filled)
 
     def _on_pnl(self, event: Event) -> None:
         if isinstance(event, PnLReport):
@@ -99,6 +111,7 @@ class Recorder(Actor):
         if isinstance(event, PositionSnapshot):
             for trigger in event.applied:
                 self._trigger(trigger)
+            self._reconciliation(event)
 
     def _on_trigger(self, event: Event) -> None:
         if isinstance(event, OrderRejected):
@@ -190,6 +203,8 @@ class Recorder(Actor):
             r["amount"].append(t.amount)
             r["value"].append(t.amount * price)
             self.reward_figures.append(dict(t.figures))
+        elif isinstance(t, PositionRefresh):
+            self.refreshes += 1
         elif isinstance(t, M2MSettlement):
             s = self.settlements
             funding = t.kind == "funding"
@@ -222,6 +237,26 @@ class Recorder(Actor):
         c["reference_price"].append(t.reference_price or None)
         c["cost_value"].append(cost)
         c["cause"].append(t.cause)
+
+    def _reconciliation(self, e: PositionSnapshot) -> None:
+        for d in e.discrepancies:
+            venue, _, asset = parse_key(d.key)
+            self.discrepancies.append(
+                {
+                    "time": e.ts,
+                    "venue": venue,
+                    "asset": asset,
+                    "key": d.key,
+                    "expected": d.ledger,
+                    "reported": d.venue,
+                    "difference": d.venue - d.ledger,
+                    "value": d.value,
+                }
+            )
+        if e.halted != self.halted:
+            if e.halted:
+                self.halts.append({"time": e.ts, "reason": e.halted})
+            self.halted = e.halted
 
     def _liquidation(self, t: VenueExecution) -> None:
         at = self.markets[t.step]

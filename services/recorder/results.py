@@ -56,7 +56,8 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     times = np.asarray(rec.equity["time"], dtype=np.int64)
     ratios = [r for r in rec.risk["worst_margin_ratio"] if r is not None]
     factors = [h for h in rec.risk["health_factor"] if h is not None]
-    frame = market_frame(config)
+    frame = market_frame(config) if config.live is None else None  # live: no data folder
+    fills = rec.fills if frame is None else frame.fill_counts
     notes = [MARK_NOTE, VM_NOTE] if config.strategy == "basis" else []
     if config.data.synthetic:
         notes.insert(0, "synthetic sample data: results say nothing about real markets")
@@ -65,7 +66,8 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         for r, f in zip(_rows(rec.rewards), rec.reward_figures, strict=True)
     ]
     notes += reward_notes(config, drops)
-    notes += data_notes(frame.fill_counts, frame.repairs)
+    if frame is not None:
+        notes += data_notes(frame.fill_counts, frame.repairs)
     notes += signal_notes(config)
     if estimated:
         notes.append(
@@ -76,7 +78,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
     return {
         "mode": config.mode,
         "start": iso(config.start_ns),
-        "end": iso(config.start_ns + config.steps * config.step_ns),
+        "end": iso(config.start_ns + steps * config.step_ns),
         "share_class": config.share_class,
         "initial_equity": initial,
         "final_equity": final,
@@ -90,6 +92,9 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "liquidations": [{**liq, "time": iso(liq["time"])} for liq in rec.liquidations],
         "after_liquidation": after_liquidations(rec, config),
         "rejected_orders": len(rec.rejections),
+        "position_refreshes": rec.refreshes,
+        "discrepancies": [{**d, "time": iso(d["time"])} for d in rec.discrepancies],
+        "halts": [{**h, "time": iso(h["time"])} for h in rec.halts],
         "trades": len(rec.trades["step"]),
         "max_drawdown": float(np.max(drawdowns(equity))) if len(equity) else 0.0,
         "metrics": compute_metrics(equity),
@@ -102,7 +107,7 @@ def summary_of(rec: Recorder, config: RunConfig) -> dict[str, Any]:
         "events_by_topic": dict(sorted(rec.counts.items())),
         "data_source": config.data.description,
         "price_proxies": price_proxies(config),
-        "filled_values": dict(sorted(frame.fill_counts.items())),
+        "filled_values": dict(sorted(fills.items())),
         "notes": notes,
         "params": config.params,
     }

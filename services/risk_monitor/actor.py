@@ -137,6 +137,12 @@ class RiskMonitor(Actor):
             breaches += aave_breaches(acct, self.risk, self.hf_reduce, self.target_ltv, p.ltv_drift)
         else:
             breaches += aave_breaches(acct, self.risk, None, None, None)
+        if self.config.live is not None:
+            # Live quotes carried from an earlier reading (within the staleness limits).
+            breaches += [
+                Breach(check="stale_data", level="warn", subject=s, value=1.0, threshold=0.0)
+                for s in self.markets[event.step].filled
+            ]
         levels = {b.level for b in breaches}
         action = (
             REDUCE

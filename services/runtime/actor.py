@@ -8,7 +8,7 @@ events reach it is the host's and the transport's business.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from schemas.base import Event
@@ -16,6 +16,7 @@ from schemas.control import RunStarted
 from services.config.run import RunConfig
 from services.errors import InvariantError
 from services.runtime.clock import StepClock
+from services.runtime.jobs import Jobs
 
 Out = tuple[str, Event]
 E = TypeVar("E", bound=Event)
@@ -23,12 +24,14 @@ E = TypeVar("E", bound=Event)
 
 @dataclass(frozen=True)
 class ActorContext:
-    """What an actor instance gets: its run, the run's clock and a bound logger."""
+    """What an actor instance gets: its run, the run's clock, a bound logger and its host's
+    jobs (awaitable work off the step chain, for actors that talk to the outside)."""
 
     run_id: str
     config: RunConfig
     clock: StepClock
     log: Any
+    jobs: Jobs = field(default_factory=Jobs)
 
 
 class Actor(abc.ABC):
@@ -50,6 +53,7 @@ class Actor(abc.ABC):
         self.config = ctx.config
         self.clock = ctx.clock
         self.log = ctx.log
+        self.jobs = ctx.jobs
         self._id_step = -1
         self._id_seq = 0
 

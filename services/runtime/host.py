@@ -14,6 +14,7 @@ from services.config.run import RunConfig, run_config_from_plain
 from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.clock import StepClock
+from services.runtime.jobs import Jobs
 from services.runtime.logs import CURRENT
 
 MAX_PARKED = 10_000
@@ -59,11 +60,12 @@ class Mailbox:
         CURRENT.event = event
         out = self._on_event(topic, event)
         if self.parked:
-            out = out + self._retry()
+            out = out + self.retry()
         CURRENT.event = None
         return out
 
-    def _retry(self) -> list[Out]:
+    def retry(self) -> list[Out]:
+        """Hand over parked events that no longer wait; return what they published."""
         out: list[Out] = []
         progress = True
         while progress and self.parked:
@@ -113,6 +115,18 @@ class ActorHost:
         """Mailboxes of finished runs: on Kafka, events concurrent with `RunFinished` (the
         last step's final exposure and risk) may arrive after it and are still handled."""
         self.log = structlog.get_logger().bind(actor=kind)
+        self.jobs = Jobs()
+
+    def take(self) -> list[Out]:
+        """Outputs of finished jobs, then of parked events they unblocked."""
+        if not self.jobs.busy:
+            return []
+        out = self.jobs.take()
+        if out:
+            for box in list(self.boxes.values()):
+                if box.parked:
+                    out.extend(box.retry())
+        return out
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Route `event` to its run's instance; handle run start and end."""
@@ -162,13 +176,19 @@ class ActorHost:
                 )
             if box.actor.topics and CONTROL in box.actor.topics:
                 return box.actor.on_event(CONTROL, event)
+            return []
+        if box is not None and not isinstance(event, RunStarted | RunFinished | RunStopped):
+            # Operator switches (halts, acknowledgements, stop requests) reach every actor.
+            return box.deliver(CONTROL, event)
         return []
 
     def context(self, config: RunConfig) -> ActorContext:
         """The context an instance of this kind gets for `config`."""
         clock = StepClock(config.start_ns, config.step_ns, config.steps)
         log = structlog.get_logger().bind(run_id=config.run_id, actor=self.kind)
-        return ActorContext(run_id=config.run_id, config=config, clock=clock, log=log)
+        return ActorContext(
+            run_id=config.run_id, config=config, clock=clock, log=log, jobs=self.jobs
+        )
 
     def instance(self, run_id: str) -> Any:
         """The live or finished instance for `run_id` (None if unknown)."""

@@ -38,12 +38,16 @@ class MemoryBus:
         self.max_pending = max_pending
         self.delivered = 0
         self.published = 0
+        self._hosts: list[ActorHost] = []
+        self._wake = anyio.Event()
 
     def attach(self, host: ActorHost) -> None:
         """Subscribe `host` to its topics."""
         for topic in host.topics:
             self._subs.setdefault(topic, []).append(host)
         self._routes.clear()
+        self._hosts.append(host)
+        host.jobs.notify = self._notify
 
     async def start(self) -> None:
         """Nothing to connect."""
@@ -52,12 +56,14 @@ class MemoryBus:
         """Nothing to flush."""
 
     async def publish(self, topic: str, event: Event) -> None:
-        """Queue one event."""
+        """Queue one event (and wake a bus waiting for jobs)."""
         self._queue.append((topic, event))
+        self._wake.set()
 
     def publish_nowait(self, topic: str, event: Event) -> None:
         """Queue one event from synchronous code."""
         self._queue.append((topic, event))
+        self._wake.set()
 
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
@@ -95,9 +101,33 @@ class MemoryBus:
         targets = self._routes[key] = tuple(d for d in found if d is not None)
         return targets
 
+    def _notify(self) -> None:
+        self._wake.set()
+
     async def run_until(self, done: Done) -> None:
-        """Deliver until `done()` or nothing is left, yielding to the loop between slices."""
+        """Deliver until `done()` or nothing is left (no event queued, no job running),
+        yielding to the loop between slices."""
+        async with anyio.create_task_group() as tg:
+            for host in self._hosts:
+                tg.start_soon(host.jobs.run)
+            await self._deliver(done)
+            tg.cancel_scope.cancel()
+
+    async def _deliver(self, done: Done) -> None:
+        hosts = self._hosts
         while not done():
             if self.drain(SLICE) == 0:
-                return
+                taken = False
+                for host in hosts:
+                    out = host.take()
+                    if out:
+                        self._queue.extend(out)
+                        taken = True
+                if taken:
+                    continue
+                if not any(host.jobs.busy for host in hosts):
+                    return
+                await self._wake.wait()
+                self._wake = anyio.Event()
+                continue
             await anyio.lowlevel.checkpoint()

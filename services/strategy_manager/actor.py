@@ -41,12 +41,16 @@ class StrategyManager(Actor):
         self.orders_sent = 0
 
     def on_start(self, event: RunStarted) -> list[Out]:
-        """Seed the wallet with the capital."""
+        """Seed the wallet with the capital (a live run that starts from its venues'
+        balances seeds nothing: its opening `PositionRefresh` is the capital)."""
         asset, amount = self.strategy.initial_capital()
+        live = self.config.live
+        if live is not None and live.seed_from_venues:
+            amount = 0.0
         capital = self.make(
             InitialCapital,
             0,
-            deltas=[PositionDelta(cash(WALLET, asset), amount)],
+            deltas=[PositionDelta(cash(WALLET, asset), amount)] if amount else [],
             asset=asset,
             amount=amount,
         )

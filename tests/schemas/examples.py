@@ -34,6 +34,12 @@ EXAMPLES: list[tuple[str, Event]] = [
     (control.TOPIC, control.RunStarted(**env("launcher", 0), config={"mode": "btc_basis"})),
     (control.TOPIC, control.RunFinished(**env("clock", 9), steps=10)),
     (control.TOPIC, control.RunStopped(**env("launcher", 4), reason="user")),
+    (
+        control.TOPIC,
+        control.TradingHalted(**env("launcher", 5), reason="kill file", cancel_open=True),
+    ),
+    (control.TOPIC, control.HaltAcknowledged(**env("launcher", 6), note="ack file")),
+    (control.TOPIC, control.StopRequested(**env("launcher", 7), reason="SIGTERM")),
     (clock.TOPIC, clock.Tick(**env("clock"))),
     (
         market.TOPIC,
@@ -48,6 +54,8 @@ EXAMPLES: list[tuple[str, Event]] = [
             filled=["binance:spot:BTCUSDT"],
             pegs={"weETH/ETH": 1.0351},
             gas_gwei=12.5,
+            funding_now={"binance:perp:BTCUSDT": 0.0001},
+            next_funding={"binance:perp:BTCUSDT": 1_725_177_600_000_000_000},
         ),
     ),
     (
@@ -199,8 +207,11 @@ EXAMPLES: list[tuple[str, Event]] = [
             applied=[EXECUTION],
             last_order=positions.OrderResult(order_id="3/1", status="filled"),
             discrepancies=[
-                positions.Discrepancy(key="binance:BaseToken:USDT", ledger=1.0, venue=2.0)
+                positions.Discrepancy(
+                    key="binance:BaseToken:USDT", ledger=1.0, venue=2.0, value=1.0
+                )
             ],
+            halted="binance:BaseToken:USDT differs by 1.00",
         ),
     ),
     (

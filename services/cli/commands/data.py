@@ -1,4 +1,4 @@
-"""`carry data check` and `carry data sample`."""
+"""`carry data check`, `carry data sample` and `carry data fetch`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from services.cli.commands.fetch import add_fetch
 from services.data.check import JSON_FORMAT, check_folder, format_report
 from services.data.dataset import SAMPLE_END, SAMPLE_START
 from services.data.sample.generate import generate_sample
@@ -14,7 +15,7 @@ from services.data.sample.generate import generate_sample
 def add(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """Register `carry data check|sample`."""
+    """Register `carry data check|sample|fetch`."""
     data = sub.add_parser("data", parents=[common], help="inspect or generate market data")
     dsub = data.add_subparsers(dest="data_command", required=True)
     check = dsub.add_parser(
@@ -35,6 +36,7 @@ def add(
     sample.add_argument("--start", default=SAMPLE_START)
     sample.add_argument("--end", default=SAMPLE_END)
     sample.set_defaults(handler=_sample)
+    add_fetch(dsub, common)
 
 
 def _check(args: argparse.Namespace) -> int:

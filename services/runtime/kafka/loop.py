@@ -114,6 +114,7 @@ class KindLoop:
     async def run(self, done: Done) -> None:
         """Consume until `done()`; then commit what was handled."""
         async with anyio.create_task_group() as tg:
+            tg.start_soon(self.host.jobs.run)
             if self.committer is not None:
                 tg.start_soon(self.committer.run)
             while not done():
@@ -143,6 +144,12 @@ class KindLoop:
         futures: list[asyncio.Future[Any]] = []
         for rec, live in released:
             await self._handle(rec, live, futures)
+        # Outputs of finished jobs (venue calls of live actors). They follow no record of
+        # their own: a crash between a commit and their publication loses them, and a
+        # live venue resolves such orders by client order id when it runs again.
+        for topic, out in self.host.take():
+            stamp = self.causality.stamp(out.run_id)
+            futures.append(await self.publisher.send(topic, out, stamp))
         self._pause_full()
         if self.committer is not None and released and not self.gate.recovering:
             self.committer.add(futures, dict(self.gate.next))
@@ -171,6 +178,7 @@ class KindLoop:
             self.run_last[(rec.topic, rec.partition)] = rec.offset
         self.causality.see(event.run_id, rec)
         self.handled += 1
+        self.host.jobs.replaying = not live
         try:
             outs: list[Out] = self.host.deliver(rec.topic, event)
         except Exception:

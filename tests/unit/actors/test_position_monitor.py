@@ -15,7 +15,6 @@ from schemas.triggers import (
     M2MSettlement,
     PhaseDone,
     PositionDelta,
-    PositionRefresh,
     VenueExecution,
 )
 from services.errors import InvariantError
@@ -142,19 +141,3 @@ def test_wallet_going_negative_crashes() -> None:
     )
     with pytest.raises(InvariantError, match="negative"):
         ledger.apply(overdraft)
-
-
-def test_refresh_reconciles_to_the_venue_and_reports_differences_above_tolerance() -> None:
-    ledger = Ledger(declared_keys(CONFIG))
-    ledger.apply(_capital())
-    refresh = PositionRefresh(
-        **envelope(0, "venue_adapter"),
-        venue="wallet",
-        balances={"wallet:BaseToken:USDT": 1_000.005, USDT: 7.0},
-    )
-    applied, found = ledger.apply(refresh)
-    assert ledger.positions == {"wallet:BaseToken:USDT": 1_000.005, USDT: 7.0}
-    assert [d.key for d in found] == [USDT]
-    assert {d.key: d.amount for d in applied.deltas} == pytest.approx(
-        {"wallet:BaseToken:USDT": 0.005, USDT: 7.0}
-    )

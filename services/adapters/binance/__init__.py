@@ -1,0 +1,1 @@
+"""Binance: spot, USD-M futures and the wallet (`sapi`)."""

@@ -1,0 +1,1 @@
+"""Bybit v5: the unified trading account and the funding account."""

@@ -1,0 +1,1 @@
+"""Live CEX venue actor: orders, fills, funding and balances through ccxt."""

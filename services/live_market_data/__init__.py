@@ -1,0 +1,1 @@
+"""Live market data actor: venue prices and funding through ccxt, one snapshot per tick."""

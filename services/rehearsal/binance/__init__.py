@@ -1,0 +1,1 @@
+"""The Binance dialect: spot `/api/v3`, USD-M futures `/fapi`, wallet `/sapi`."""

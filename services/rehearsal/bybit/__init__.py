@@ -1,0 +1,1 @@
+"""The Bybit v5 dialect: unified trading account, `retCode` envelopes."""

@@ -1,0 +1,1 @@
+"""Wall clock actor: live steps aligned to UTC boundaries, never faster than real time."""

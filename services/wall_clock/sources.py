@@ -1,0 +1,61 @@
+"""Where a live run's time comes from: this machine's clock, a venue's server clock, or
+an in-process rehearsal clock. The only place Carry reads the wall clock."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import anyio
+
+POLL_S = 0.05
+"""How often a venue-clock source re-reads the venue's time while it waits."""
+
+
+class TimeSource(Protocol):
+    """A clock a live run can wait on."""
+
+    async def now_ns(self) -> int:
+        """Current time, int ns UTC."""
+        ...
+
+    async def sleep_until(self, ns: int) -> None:
+        """Return once the time is at least `ns`."""
+        ...
+
+
+class SystemTime:
+    """This machine's clock (UTC)."""
+
+    async def now_ns(self) -> int:
+        """`time.time_ns()`."""
+        return time.time_ns()
+
+    async def sleep_until(self, ns: int) -> None:
+        """Sleep until `ns` by the system clock."""
+        while (gap := ns - time.time_ns()) > 0:  # noqa: ASYNC110 - polling the wall clock
+            await anyio.sleep(min(gap / 1e9, 60.0))
+
+
+class VenueTime:
+    """A venue's server clock, read through its API (a rehearsal server's accelerated time).
+
+    Args:
+        read_ms: reads the venue's time in ms.
+    """
+
+    def __init__(self, read_ms: object) -> None:
+        self.read_ms = read_ms
+
+    async def now_ns(self) -> int:
+        """The venue's time."""
+        return int(await self.read_ms()) * 1_000_000  # type: ignore[operator]
+
+    async def sleep_until(self, ns: int) -> None:
+        """Poll the venue's clock until it reaches `ns`."""
+        while await self.now_ns() < ns:  # noqa: ASYNC110 - polling the venue's clock
+            await anyio.sleep(POLL_S)
+
+
+REGISTERED: dict[str, TimeSource] = {}
+"""Time sources registered in this process by name (an in-process rehearsal's clock)."""
