@@ -90,20 +90,29 @@ def test_unknown_exchange_and_missing_secret_are_named_before_anything_starts(
     assert "is not set" in text
 
 
-async def test_paper_mode_runs_against_a_rehearsal_server_with_a_one_minute_clock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _served(
+    tmp_path: Path, speed: float, secret: str = ""
+) -> tuple[Rehearsal, dict[str, str], Path]:
+    """Rehearsal servers (100k USDT at binance), the environment naming their keys, and a
+    venues file whose clock is binance's server time."""
     config = sample_config()
-    # Recorded time runs 60x faster than the wall: one-minute steps take a second each.
-    rehearsal = build(config, SimClock(config.start_ns + 10 * 60_000_000_000, speed=60.0))
+    rehearsal = build(config, SimClock(config.start_ns + 10 * 60_000_000_000, speed=speed))
     rehearsal.book("binance").credit("spot", "USDT", 100_000.0)
     await serve(rehearsal)
     env = dict(os.environ)
     for venue, dialect in rehearsal.dialects.items():
         env[f"CARRY_TEST_KEY_{venue.upper()}"] = dialect.credentials.key
-        env[f"CARRY_TEST_SECRET_{venue.upper()}"] = dialect.credentials.secret
+        env[f"CARRY_TEST_SECRET_{venue.upper()}"] = secret or dialect.credentials.secret
     env["CARRY_TEST_PASSWORD_OKX"] = rehearsal.dialects["okx"].credentials.password
-    venues = _venues_file(tmp_path, rehearsal.urls, time_source="binance")
+    env["CARRY_LIVE_TRADING"] = "1"
+    return rehearsal, env, _venues_file(tmp_path, rehearsal.urls, time_source="binance")
+
+
+async def test_paper_mode_runs_against_a_rehearsal_server_with_a_one_minute_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recorded time runs 60x faster than the wall: one-minute steps take a second each.
+    rehearsal, env, venues = await _served(tmp_path, speed=60.0)
     out = tmp_path / "paper"
     try:
         done = await anyio.run_process(
@@ -152,15 +161,7 @@ async def test_paper_mode_runs_against_a_rehearsal_server_with_a_one_minute_cloc
 async def test_wrong_credentials_fail_before_anything_starts_without_showing_the_secret(
     tmp_path: Path,
 ) -> None:
-    config = sample_config()
-    rehearsal = build(config, SimClock(config.start_ns))
-    await serve(rehearsal)
-    env = dict(os.environ)
-    for venue, dialect in rehearsal.dialects.items():
-        env[f"CARRY_TEST_KEY_{venue.upper()}"] = dialect.credentials.key
-        env[f"CARRY_TEST_SECRET_{venue.upper()}"] = PLANTED
-    env["CARRY_TEST_PASSWORD_OKX"] = rehearsal.dialects["okx"].credentials.password
-    env["CARRY_LIVE_TRADING"] = "1"
+    rehearsal, env, _ = await _served(tmp_path, speed=0.0, secret=PLANTED)
     try:
         done = await anyio.run_process(
             [
@@ -190,20 +191,6 @@ async def test_wrong_credentials_fail_before_anything_starts_without_showing_the
     assert "refused the API credentials" in text
     assert PLANTED not in text
     assert not (tmp_path / "never").exists()
-
-
-async def _served(tmp_path: Path, speed: float) -> tuple[Rehearsal, dict[str, str], Path]:
-    config = sample_config()
-    rehearsal = build(config, SimClock(config.start_ns + 10 * 60_000_000_000, speed=speed))
-    rehearsal.book("binance").credit("spot", "USDT", 100_000.0)
-    await serve(rehearsal)
-    env = dict(os.environ)
-    for venue, dialect in rehearsal.dialects.items():
-        env[f"CARRY_TEST_KEY_{venue.upper()}"] = dialect.credentials.key
-        env[f"CARRY_TEST_SECRET_{venue.upper()}"] = dialect.credentials.secret
-    env["CARRY_TEST_PASSWORD_OKX"] = rehearsal.dialects["okx"].credentials.password
-    env["CARRY_LIVE_TRADING"] = "1"
-    return rehearsal, env, _venues_file(tmp_path, rehearsal.urls, time_source="binance")
 
 
 async def test_a_kill_file_stops_every_order_before_it_is_sent(tmp_path: Path) -> None:
