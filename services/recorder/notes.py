@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from schemas.pnl import SEASONAL_REWARDS_ESTIMATED
@@ -60,10 +61,16 @@ def data_notes(fills: dict[str, dict[str, int]], repairs: list[str]) -> list[str
 
 
 def apy(initial: float, final: float, years: float) -> float:
-    """Compound annual growth from `initial` to `final` over `years` (0 when undefined)."""
-    if initial > 0 and final > 0 and years:
+    """Compound annual growth from `initial` to `final` over `years` (0 when undefined).
+
+    A short window with a large gain annualises beyond any float: that is infinity.
+    """
+    if not (initial > 0 and final > 0 and years):
+        return 0.0
+    try:
         return float((final / initial) ** (1.0 / years) - 1.0)
-    return 0.0
+    except OverflowError:
+        return math.inf
 
 
 def without_estimates(summary: dict[str, Any]) -> str:

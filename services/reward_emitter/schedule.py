@@ -33,6 +33,8 @@ FOLDER = "manual_sources/etherfi_distributions"
 DAY_NS = 86_400_000_000_000
 WEEK_NS = 7 * DAY_NS
 RANGE = re.compile(r"^~?\s*([0-9.]+)\s*(?:[–-]\s*([0-9.]+))?\s*(%?)$")
+MAX_PER_EETH = 1000.0
+"""Most tokens a drop can pay per eETH: the published figures are under 16."""
 PER_EETH = "reward_per_eeth"
 """`Drop.figures` key: the per-eETH figure read from the per-eETH range."""
 EXTRA_YIELD = "extra_yield_pct"
@@ -152,6 +154,16 @@ def _number(row: dict[str, str], column: str, file: str, line: int) -> float:
     return value
 
 
+def _plausible(rate: float, file: str, line: int, column: str) -> float:
+    if rate > MAX_PER_EETH:
+        raise DataError(
+            f"{file} line {line}: {column} gives {rate:.6g} tokens per eETH, more than any "
+            f"drop could pay (at most {MAX_PER_EETH:g}; the published figures are under 16)",
+            f"correct {column} in {file}",
+        )
+    return rate
+
+
 def _eigen(root: Path) -> list[Drop]:
     name = "eigen_distributions_raw.csv"
     drops = []
@@ -180,6 +192,7 @@ def _eigen(root: Path) -> list[Drop]:
                 f"figure {rate:g}"
             )
             rate = earned / eeth
+        rate = _plausible(rate, name, line, "eigen_per_eeth_weekly" if not note else "eigen_earned")
         day = dt.datetime.fromtimestamp(last / 1e9, tz=dt.UTC).date().isoformat()
         drops.append(Drop(f"eigen/{day}", "EIGEN", start, end, end, rate, note))
     return drops
@@ -192,7 +205,12 @@ def _topups(root: Path) -> list[Drop]:
         payout = _day(_required(row, "top_up_date", name, line), name, line, "top_up_date")
         start = _day(_required(row, "staking_period_start", name, line), name, line, "start")
         end = _day(_required(row, "staking_period_end", name, line), name, line, "end") + DAY_NS
-        rate = _number(row, "ethfi_per_eeth_distributed", name, line)
+        rate = _plausible(
+            _number(row, "ethfi_per_eeth_distributed", name, line),
+            name,
+            line,
+            "ethfi_per_eeth_distributed",
+        )
         day = _required(row, "top_up_date", name, line)
         drops.append(Drop(f"ethfi-topup/{day}", "ETHFI", start, end, payout, rate, ""))
     return drops
@@ -210,7 +228,7 @@ def _seasons(root: Path, estimate: str) -> list[Drop]:
         end = _day(_required(row, "end_date", name, line), name, line, "end_date")
         token = _required(row, "reward_token", name, line)
         text = _required(row, PER_EETH, name, line)
-        rate, _ = _point(text, estimate, name, line, PER_EETH)
+        rate = _plausible(_point(text, estimate, name, line, PER_EETH)[0], name, line, PER_EETH)
         note = f"{PER_EETH} {text}: {estimate} {rate:g}"
         share = None
         yield_text = _text(row, EXTRA_YIELD)

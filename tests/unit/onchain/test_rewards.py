@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from schemas.positions import FINAL, PositionSnapshot
 from schemas.triggers import SeasonalReward
 from services.errors import DataError
+from services.recorder.notes import apy
 from services.reward_emitter.actor import RewardEmitter
 from services.reward_emitter.schedule import DAY_NS, FOLDER, Drop, load_drops
 from services.runtime.host import Mailbox
@@ -148,3 +150,21 @@ def test_emitter_books_a_season_estimate_apart_at_the_lower_figure() -> None:
     assert paid.figures == {"reward_per_eeth": 3.0, "extra_yield_pct": pytest.approx(2.0)}
     assert paid.rate == pytest.approx(2.0)
     assert paid.amount == pytest.approx(eeth * 2.0, rel=1e-12)
+
+
+def test_implausible_per_eeth_figure_is_refused_not_overflowed(tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(sample_data().path, copy)
+    path = copy / FOLDER / "eigen_distributions_raw.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    rows[2][5] = "1e300"
+    _rewrite(path, rows)
+    with pytest.raises(DataError, match=r"line 3: eigen_per_eeth_weekly gives 1e\+300 tokens"):
+        load_drops(str(copy), "midpoint")
+
+
+def test_apy_of_a_short_window_with_a_large_gain_is_infinite_not_an_overflow() -> None:
+    assert apy(100.0, 1e300, 1 / 8760) == math.inf
+    assert apy(100.0, 110.0, 1.0) == pytest.approx(0.10, rel=1e-12)
+    assert apy(100.0, 0.0, 1.0) == 0.0
