@@ -23,6 +23,7 @@ from services.cli.commands import (
 from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
 from services.errors import CarryError
 from services.runtime.logs import configure_logging, report_error
+from services.version import carry_version
 
 COMMANDS = (backtest, sweep, runs, compare, modes, data, signals, kafka, live, verify, completion)
 """Command modules, in the order `carry --help` lists them."""
@@ -65,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"carry {carry_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add(sub, common)

@@ -49,6 +49,8 @@ class Children:
             kind,
             "--bus",
             self.bus,
+            "--metrics-addr",
+            "127.0.0.1:0",
         ]
 
     def start(self) -> None:

@@ -2,7 +2,7 @@
 
 Every option a container needs has an environment variable: `CARRY_BUS` (the bus
 URL), `CARRY_ACTORS` (what `serve` runs, comma- or space-separated), `CARRY_INSTANCE`,
-`CARRY_DATA` and `CARRY_LOG_LEVEL`.
+`CARRY_DATA`, `CARRY_LOG_LEVEL` and `CARRY_METRICS_ADDR`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from services.cli.commands.env import (
     BUS_HELP,
     ENV_ACTORS,
     ENV_INSTANCE,
+    ENV_METRICS_ADDR,
     env_bus,
     kafka_url,
 )
 from services.cli.summary import format_summary
 from services.errors import ConfigError
+from services.launcher.http import parse_addr
 from services.launcher.records import export_run, replay_run
-from services.launcher.serve import serve_until_signal
+from services.launcher.serve import DEFAULT_METRICS_ADDR, serve_until_signal
 from services.registry import KINDS
 
 
@@ -41,6 +43,13 @@ def add(
         "--instance",
         default=os.environ.get(ENV_INSTANCE, "0"),
         help=f"member id in each kind's group, unique per process of a kind (${ENV_INSTANCE})",
+    )
+    srv.add_argument(
+        "--metrics-addr",
+        default=os.environ.get(ENV_METRICS_ADDR, DEFAULT_METRICS_ADDR),
+        metavar="HOST:PORT",
+        help=f"where /healthz and /metrics answer (${ENV_METRICS_ADDR}; default "
+        f"{DEFAULT_METRICS_ADDR}: loopback, any free port, logged)",
     )
     srv.set_defaults(handler=_serve)
 
@@ -75,7 +84,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"use one of: {served} (the recorder runs in carry backtest)",
         )
     url = kafka_url(args.bus, "carry serve")
-    anyio.run(serve_until_signal, list(dict.fromkeys(kinds)), url, args.instance)
+    parse_addr(args.metrics_addr)
+    anyio.run(serve_until_signal, list(dict.fromkeys(kinds)), url, args.instance, args.metrics_addr)
     return 0
 
 

@@ -33,6 +33,7 @@ from services.runtime.kafka.publish import Publisher
 from services.runtime.kafka.reader import read_closed
 from services.runtime.kafka.url import KafkaUrl
 from services.runtime.kafka.wire import Causality
+from services.runtime.metrics import Lag, Metrics
 
 CLOSE_TIMEOUT_S = 10.0
 
@@ -46,13 +47,20 @@ class KafkaBus:
             run's partitions, from their current end, and only its records.
         linger_ms: producer linger.
         instance: this process's static member id in its kinds' groups.
+        metrics: the process's counters (None: not counted).
     """
 
     def __init__(
-        self, url: KafkaUrl, follow_run: str | None = None, linger_ms: int = 0, instance: str = "0"
+        self,
+        url: KafkaUrl,
+        follow_run: str | None = None,
+        linger_ms: int = 0,
+        instance: str = "0",
+        metrics: Metrics | None = None,
     ) -> None:
         self.url = url
         self.instance = instance
+        self.metrics = metrics
         self.follow_run = follow_run
         self.linger_ms = linger_ms
         self.hosts: list[ActorHost] = []
@@ -91,6 +99,7 @@ class KafkaBus:
                     self.follow_run,
                     self.instance,
                     closed,
+                    self.metrics,
                 )
                 self.loops.append(loop)
                 await loop.start(self.counts)
@@ -127,6 +136,10 @@ class KafkaBus:
             if self.admin is not None:
                 await _quietly(self.admin.close())
         self.loops = []
+
+    def lags(self) -> list[Lag]:
+        """Consumer lag of every loop, per assigned partition."""
+        return [lag for loop in self.loops if loop.consumer is not None for lag in loop.lags()]
 
     def run_partitions(self, run_id: str, topics: list[str]) -> list[tuple[str, int]]:
         """`run_id`'s partition of each topic."""

@@ -32,6 +32,7 @@ from services.runtime.kafka.gate import TP, CausalGate
 from services.runtime.kafka.publish import Committer, Publisher
 from services.runtime.kafka.url import KafkaUrl
 from services.runtime.kafka.wire import Causality, Incoming, decode_record
+from services.runtime.metrics import Lag, Metrics
 
 MAX_RECORDS = 1000
 POLL_MS = 100
@@ -53,6 +54,7 @@ class KindLoop:
         follow_run: read only this run's partitions and records.
         instance: static member id within the group (one per process of a kind).
         closed: keys of runs complete everywhere when the process started: skipped.
+        metrics: the process's counters (None: not counted).
     """
 
     def __init__(
@@ -65,10 +67,12 @@ class KindLoop:
         follow_run: str | None = None,
         instance: str = "0",
         closed: set[bytes] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
         self.group, self.follow_run, self.instance = group, follow_run, instance
         self.closed = closed or set()
+        self.metrics = metrics
         self.skipped = 0
         self.gate = CausalGate()
         self.consumer: Any = None
@@ -163,6 +167,8 @@ class KindLoop:
         if event is None:
             if live:
                 self.deadlettered += 1
+                if self.metrics is not None:
+                    self.metrics.deadletters[self.host.kind] += 1
                 self.log.error(
                     "undecodable_record_set_aside",
                     topic=rec.topic,
@@ -179,6 +185,10 @@ class KindLoop:
         self.causality.see(event.run_id, rec)
         self.handled += 1
         self.host.jobs.replaying = not live
+        if self.metrics is not None:
+            self.metrics.handled[self.host.kind] += 1
+            if live:
+                self.metrics.step_seen(self.host.kind, event.run_id, event.step)
         try:
             outs: list[Out] = self.host.deliver(rec.topic, event)
         except Exception:
@@ -195,6 +205,16 @@ class KindLoop:
             stamp = self.causality.stamp(event.run_id)
             for topic, out in outs:
                 futures.append(await self.publisher.send(topic, out, stamp))
+
+    def lags(self) -> list[Lag]:
+        """Records between the hand-over position and the end, per assigned partition."""
+        out: list[Lag] = []
+        for base, partition in self.gate.assigned:
+            high = self.consumer.highwater(tp(self.url, base, partition))
+            if high is not None:
+                lag = max(0, high - self.gate.next[(base, partition)])
+                out.append((self.host.kind, base, partition, lag))
+        return out
 
     def _pause_full(self) -> None:
         for base, partition in self.gate.assigned:
