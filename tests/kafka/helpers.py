@@ -56,7 +56,8 @@ class Served:
     def start(self, kind: str, instance: str = "0") -> None:
         """Start (or restart) `kind`'s process (`instance`: its member id in the group)."""
         out = (self.logs / f"{kind}.log").open("ab")
-        cmd = [*CARRY, "--log-level", "info", "serve", kind, "--bus", str(self.url)]
+        cmd = [*CARRY, "--log-level", "info", "--log-format", "json", "serve", kind]
+        cmd += ["--bus", str(self.url)]
         self.procs[kind] = subprocess.Popen(
             [*cmd, "--instance", instance],
             stdout=out,

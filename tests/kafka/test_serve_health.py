@@ -57,7 +57,7 @@ def _metric(body: str, name: str) -> float:
 
 def _serve_clock(url: KafkaUrl, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
-        args = ["--log-level", "info", "serve", "clock", "--bus", str(url)]
+        args = ["--log-level", "info", "--log-format", "json", "serve", "clock", "--bus", str(url)]
         return subprocess.Popen(
             [*CARRY, *args, "--metrics-addr", f"127.0.0.1:{port}"],
             stdout=log,
