@@ -1,1 +1,0 @@
-"""Carry services: the runtime, one package per actor, strategies and the CLI."""

@@ -1,1 +1,0 @@
-"""Aave v3 venue simulator: supply and withdraw with index accounting."""

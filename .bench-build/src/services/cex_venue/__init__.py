@@ -1,1 +1,0 @@
-"""CEX venue simulator: spot and USDT-margined perps on binance, bybit and okx."""

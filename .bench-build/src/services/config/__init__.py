@@ -1,1 +1,0 @@
-"""Run configuration: mode files, strategy parameters, venue tables, the resolved run."""

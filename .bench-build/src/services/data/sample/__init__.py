@@ -1,1 +1,0 @@
-"""The synthetic sample dataset: seeded, written in the real data folder's layout."""

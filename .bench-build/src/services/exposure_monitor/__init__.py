@@ -1,1 +1,0 @@
-"""Exposure monitor: native amounts to USD and share-class values."""

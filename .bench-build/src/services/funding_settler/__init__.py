@@ -1,1 +1,0 @@
-"""Funding settler: posts perp funding at each venue's settlement times."""

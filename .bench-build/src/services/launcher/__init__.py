@@ -1,1 +1,0 @@
-"""Launching runs: publish `RunStarted`, host the local actors, wait for the end."""

@@ -1,1 +1,0 @@
-"""Market data actor: replays the dataset as one `MarketSnapshot` per step."""

@@ -1,1 +1,0 @@
-"""P&L monitor: balance-based P&L and its attribution, reconciled every step."""

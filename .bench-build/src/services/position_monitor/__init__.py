@@ -1,1 +1,0 @@
-"""Position monitor: the ledger, changed only by the five triggers."""

@@ -1,1 +1,0 @@
-"""Recorder: collects a run's results (equity, positions, trades, risk) from the topics."""

@@ -1,1 +1,0 @@
-"""HTML reports: the run tearsheet and the comparison page (plotly, inline, offline)."""

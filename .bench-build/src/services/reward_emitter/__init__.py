@@ -1,1 +1,0 @@
-"""Reward emitter: EtherFi's EIGEN and ETHFI drops as `SeasonalReward` triggers."""

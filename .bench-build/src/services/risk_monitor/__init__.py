@@ -1,1 +1,0 @@
-"""Risk monitor: CEX margin per venue and delta drift, with the actions they require."""

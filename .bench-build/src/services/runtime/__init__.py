@@ -1,1 +1,0 @@
-"""The runtime: actors, hosts, buses, the step clock, the step barrier, logging."""

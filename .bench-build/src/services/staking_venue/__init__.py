@@ -1,1 +1,0 @@
-"""Liquid-staking venues: EtherFi (weETH, 7-day unstake queue) and Lido (wstETH)."""

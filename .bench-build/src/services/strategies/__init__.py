@@ -1,1 +1,0 @@
-"""Strategies: what each mode holds, and the orders that get it there."""

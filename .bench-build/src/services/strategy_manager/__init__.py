@@ -1,1 +1,0 @@
-"""Strategy manager: turns exposure and risk into orders, one at a time."""
