@@ -21,10 +21,10 @@ from schemas.pnl import LIQUIDATION_LOSS, PERP_PRICE
 from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta, VenueExecution
 from services.cex_venue.margin import TierTable
 from services.cex_venue.orders import OrderBook, Rejection
-from services.cex_venue.settle import AccountSettlement, Perp, settle_account
+from services.cex_venue.settle import Account, AccountSettlement, Perp, settle_account
 from services.runtime.actor import ActorContext, Out
 from services.runtime.follower import LedgerFollower
-from services.valuation.keys import cash, parse_key
+from services.valuation.keys import parse_key
 
 
 class CexVenue(LedgerFollower):
@@ -42,7 +42,8 @@ class CexVenue(LedgerFollower):
             for venue, cfg in ctx.config.venues.items()
         }
         self.book = OrderBook(ctx.config, self.tables)
-        self._perps: tuple[dict[str, float] | None, list[tuple[str, list[Perp]]]] = (None, [])
+        self._keys: tuple[str, ...] | None = None
+        self._perps: list[Account] = []
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event."""
@@ -56,39 +57,51 @@ class CexVenue(LedgerFollower):
 
     def _settle(self, market: MarketSnapshot, previous: MarketSnapshot | None) -> list[Out]:
         out: list[Out] = []
+        step = market.step
         if previous is not None:
-            for venue, perps in self._accounts():
-                account = settle_account(venue, self.ledger, perps, previous, market)
-                if account is not None:
-                    out.extend(self._settlement_events(market, account))
-        out.append((triggers_topic.TOPIC, self.make(PhaseDone, market.step, phase=SETTLE)))
+            for account in self._accounts():
+                settled = settle_account(account, self.ledger, previous, market)
+                if settled is not None:
+                    out.extend(self._settlement_events(market, account.usdt, settled))
+        ts, event_id = self.stamp(step)
+        done = PhaseDone(
+            run_id=self.run_id, step=step, ts=ts, source=self.name, event_id=event_id, phase=SETTLE
+        )
+        out.append((triggers_topic.TOPIC, done))
         return out
 
-    def _accounts(self) -> list[tuple[str, list[Perp]]]:
-        """Each configured venue with the ledger's perp keys on it (sorted), per ledger."""
-        if self._perps[0] is not self.ledger:
-            keys = sorted(k for k in self.ledger if parse_key(k).kind == "Perp")
-            accounts = []
+    def _accounts(self) -> list[Account]:
+        """Each configured venue with the ledger's perp keys on it (sorted), per set of
+        ledger keys."""
+        keys = tuple(self.ledger)
+        if keys != self._keys:
+            perps = sorted(k for k in keys if parse_key(k).kind == "Perp")
+            self._perps = []
             for venue in self.venues:
-                perps = [self._perp(k) for k in keys if k.startswith(f"{venue}:")]
-                if perps:
-                    accounts.append((venue, perps))
-            self._perps = (self.ledger, accounts)
-        return self._perps[1]
+                held = [self._perp(k) for k in perps if k.startswith(f"{venue}:")]
+                if held:
+                    self._perps.append(Account(venue, held))
+            self._keys = keys
+        return self._perps
 
     def _perp(self, key: str) -> Perp:
         venue, _, symbol = parse_key(key)
         return Perp(key, f"{venue}:perp:{symbol}", self.tables[venue][symbol])
 
-    def _settlement_events(self, market: MarketSnapshot, account: AccountSettlement) -> list[Out]:
+    def _settlement_events(
+        self, market: MarketSnapshot, usdt: str, account: AccountSettlement
+    ) -> list[Out]:
         step = market.step
-        usdt = cash(account.venue, "USDT")
         out: list[Out] = []
         for move in account.moves:
             amount = move.size * (move.mark - move.reference)
-            event = self.make(
-                M2MSettlement,
-                step,
+            ts, event_id = self.stamp(step)
+            event = M2MSettlement(
+                run_id=self.run_id,
+                step=step,
+                ts=ts,
+                source=self.name,
+                event_id=event_id,
                 deltas=[PositionDelta(usdt, amount)],
                 venue=account.venue,
                 instrument=move.instrument,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from schemas.market import MarketSnapshot
 from schemas.pnl import FUNDING, PERP_PRICE
 from schemas.triggers import PositionDelta
@@ -11,7 +9,7 @@ from services.cex_venue.margin import TierTable, liquidation_fraction
 from services.valuation.keys import cash
 
 
-class PerpMove(NamedTuple):
+class PerpMove:
     """One perp's settlement over a step.
 
     Attributes:
@@ -22,35 +20,53 @@ class PerpMove(NamedTuple):
         mark: price settled to (the close, or the liquidation price).
     """
 
-    key: str
-    instrument: str
-    size: float
-    reference: float
-    mark: float
+    def __init__(self, key: str, instrument: str, size: float, reference: float, mark: float):
+        self.key = key
+        self.instrument = instrument
+        self.size = size
+        self.reference = reference
+        self.mark = mark
 
 
-class AccountSettlement(NamedTuple):
-    """What happened to one venue account over a step."""
+class AccountSettlement:
+    """What happened to one venue account over a step.
 
-    venue: str
-    moves: list[PerpMove]
-    liquidated: bool
-    remaining: float
-    """USDT left after variation margin at the liquidation price (lost if liquidated)."""
+    Attributes:
+        venue: the venue.
+        moves: one per perp held.
+        liquidated: whether the hour's path broke maintenance.
+        remaining: USDT left after variation margin at the liquidation price (lost if
+            liquidated).
+    """
+
+    def __init__(self, venue: str, moves: list[PerpMove], liquidated: bool, remaining: float):
+        self.venue = venue
+        self.moves = moves
+        self.liquidated = liquidated
+        self.remaining = remaining
 
 
-class Perp(NamedTuple):
+class Perp:
     """A perp position key with its `prices` key and its maintenance tiers."""
 
-    key: str
-    instrument: str
-    table: TierTable
+    def __init__(self, key: str, instrument: str, table: TierTable) -> None:
+        self.key = key
+        self.instrument = instrument
+        self.table = table
+
+
+class Account:
+    """A venue account's settlement inputs: its USDT key and its perps (sorted by key)."""
+
+    def __init__(self, venue: str, perps: list[Perp]) -> None:
+        self.venue = venue
+        self.usdt = cash(venue, "USDT")
+        self.perps = perps
 
 
 def settle_account(
-    venue: str,
+    account: Account,
     ledger: dict[str, float],
-    perps: list[Perp],
     previous: MarketSnapshot,
     market: MarketSnapshot,
 ) -> AccountSettlement | None:
@@ -59,33 +75,39 @@ def settle_account(
 
     Returns None when the account holds no perp.
     """
-    held = [(p, ledger[p.key]) for p in perps if ledger.get(p.key, 0.0) != 0.0]
-    if not held:
-        return None
-    prices, highs, lows = market.prices, market.highs, market.lows
+    prices, highs, lows, before = market.prices, market.highs, market.lows, previous.prices
+    held: list[Perp] = []
     sizes: list[float] = []
     refs: list[float] = []
     closes: list[float] = []
     worst: list[float] = []
-    for p, size in held:
-        close = prices[p.instrument]
+    for p in account.perps:
+        size = ledger.get(p.key, 0.0)
+        if size == 0.0:
+            continue
+        instrument = p.instrument
+        close = prices[instrument]
         # The path must include the close: a gap can put the close beyond the extreme.
         if size < 0:
-            worst.append(max(highs.get(p.instrument, close), close))
+            worst.append(max(highs.get(instrument, close), close))
         else:
-            worst.append(min(lows.get(p.instrument, close), close))
+            worst.append(min(lows.get(instrument, close), close))
+        held.append(p)
         sizes.append(size)
-        refs.append(previous.prices[p.instrument])
+        refs.append(before[instrument])
         closes.append(close)
-    balance = ledger.get(cash(venue, "USDT"), 0.0)
-    x = liquidation_fraction(balance, sizes, refs, worst, [p.table for p, _ in held])
+    if not held:
+        return None
+    balance = ledger.get(account.usdt, 0.0)
+    x = liquidation_fraction(balance, sizes, refs, worst, [p.table for p in held])
     marks = closes if x is None else [r + x * (w - r) for r, w in zip(refs, worst, strict=True)]
-    moves = [
-        PerpMove(p.key, p.instrument, size, ref, mark)
-        for (p, size), ref, mark in zip(held, refs, marks, strict=True)
-    ]
-    remaining = balance + sum(m.size * (m.mark - m.reference) for m in moves)
-    return AccountSettlement(venue, moves, x is not None, remaining)
+    moves: list[PerpMove] = []
+    change = 0.0
+    for i, p in enumerate(held):
+        size, ref, mark = sizes[i], refs[i], marks[i]
+        moves.append(PerpMove(p.key, p.instrument, size, ref, mark))
+        change += size * (mark - ref)
+    return AccountSettlement(account.venue, moves, x is not None, balance + change)
 
 
 def m2m_fields(

@@ -37,4 +37,6 @@ class ClockActor(Actor):
         if nxt >= self.clock.steps:
             return [(control.TOPIC, self.make(RunFinished, event.step, steps=nxt))]
         self.clock.advance_to(nxt)
-        return [(clock.TOPIC, self.make(Tick, nxt))]
+        ts, event_id = self.stamp(nxt)
+        tick = Tick(run_id=self.run_id, step=nxt, ts=ts, source=self.name, event_id=event_id)
+        return [(clock.TOPIC, tick)]

@@ -45,12 +45,17 @@ class ExposureMonitor(Actor):
             return []
         if not isinstance(event, PositionSnapshot):
             return []
-        market = self.markets[event.step]
+        step = event.step
+        market = self.markets[step]
         valued = self._value(event.positions, market)
-        equity = sum(h.value for h in valued.holdings)
-        report = self.make(
-            ExposureReport,
-            event.step,
+        equity = valued.equity
+        ts, event_id = self.stamp(step)
+        report = ExposureReport(
+            run_id=self.run_id,
+            step=step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
             phase=event.phase,
             version=event.version,
             share_class=self.valuer.share_class,

@@ -35,18 +35,24 @@ class FundingSettler(LedgerFollower):
         if not self.follow(event) or not isinstance(event, MarketSnapshot):
             return []
         out: list[Out] = []
-        for instrument, rate in sorted(event.funding.items()):
-            venue, _, symbol = instrument.split(":")
-            size = self.ledger.get(perp(venue, symbol), 0.0)
-            if size == 0.0:
-                continue
-            mark = event.prices[instrument]
-            amount = -size * mark * rate
-            settlement = self.make(
-                M2MSettlement,
-                event.step,
-                **m2m_fields(venue, instrument, "funding", size, mark, amount, rate=rate),
-            )
-            out.append((triggers_topic.TOPIC, settlement))
-        out.append((triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)))
+        step = event.step
+        if event.funding:
+            for instrument, rate in sorted(event.funding.items()):
+                venue, _, symbol = instrument.split(":")
+                size = self.ledger.get(perp(venue, symbol), 0.0)
+                if size == 0.0:
+                    continue
+                mark = event.prices[instrument]
+                amount = -size * mark * rate
+                settlement = self.make(
+                    M2MSettlement,
+                    step,
+                    **m2m_fields(venue, instrument, "funding", size, mark, amount, rate=rate),
+                )
+                out.append((triggers_topic.TOPIC, settlement))
+        ts, event_id = self.stamp(step)
+        done = PhaseDone(
+            run_id=self.run_id, step=step, ts=ts, source=self.name, event_id=event_id, phase=SETTLE
+        )
+        out.append((triggers_topic.TOPIC, done))
         return out

@@ -16,6 +16,9 @@ from schemas.market import MarketSnapshot
 from services.market_data.frame import MarketFrame, market_frame
 from services.runtime.actor import Actor, ActorContext, Out
 
+GROUPS = ("prices", "highs", "lows", "indices", "oracle", "pegs")
+"""The frame's column groups a snapshot carries as one dictionary each."""
+
 
 class MarketData(Actor):
     """Replays the dataset, one snapshot per tick."""
@@ -26,37 +29,43 @@ class MarketData(Actor):
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
         self.frame: MarketFrame | None = None
+        self.groups: list[tuple[list[str], list[tuple[float, ...]]]] = []
+        """Per `GROUPS` entry: its keys and, per step, their values (the frame's rows)."""
 
     def on_start(self, event: RunStarted) -> list[Out]:
         """Load (or reuse) the run's market frame."""
         self.frame = market_frame(self.config)
+        self.groups = [self.frame.rows(name) for name in GROUPS]
         return []
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Publish the snapshot of the tick's step."""
-        if not isinstance(event, Tick) or self.frame is None:
+        f = self.frame
+        if f is None or not isinstance(event, Tick):
             return []
-        f, t = self.frame, event.step
-        prices = _at(f, "prices", t)
+        t = event.step
+        prices, highs, lows, indices, oracle, pegs = [
+            dict(zip(keys, rows[t], strict=True)) if keys else {} for keys, rows in self.groups
+        ]
         for key, values in f.tokens.items():
-            if t >= f.listed[key]:
-                prices[key] = values[t - f.listed[key]]
-        snapshot = self.make(
-            MarketSnapshot,
-            t,
+            listed = f.listed[key]
+            if t >= listed:
+                prices[key] = values[t - listed]
+        ts, event_id = self.stamp(t)
+        snapshot = MarketSnapshot(
+            run_id=self.run_id,
+            step=t,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
             prices=prices,
-            highs=_at(f, "highs", t),
-            lows=_at(f, "lows", t),
+            highs=highs,
+            lows=lows,
             funding=f.funding.get(t, {}),
-            indices=_at(f, "indices", t),
-            oracle=_at(f, "oracle", t),
+            indices=indices,
+            oracle=oracle,
             filled=f.filled.get(t, []),
-            pegs=_at(f, "pegs", t),
+            pegs=pegs,
             gas_gwei=f.gas[t] if f.gas else 0.0,
         )
         return [(market.TOPIC, snapshot)]
-
-
-def _at(frame: MarketFrame, name: str, step: int) -> dict[str, float]:
-    keys, rows = frame.rows(name)
-    return dict(zip(keys, rows[step], strict=True))

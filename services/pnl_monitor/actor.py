@@ -73,9 +73,13 @@ class PnLMonitor(Actor):
         self.positions = snapshot.positions
         self.previous = market
         self.pending = []
-        return self.make(
-            PnLReport,
-            snapshot.step,
+        ts, event_id = self.stamp(snapshot.step)
+        return PnLReport(
+            run_id=self.run_id,
+            step=snapshot.step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
             share_class=self.valuer.share_class,
             equity=equity,
             equity_usd=equity * self.valuer.usd_rate(market),

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from schemas.market import MarketSnapshot
 from schemas.pnl import SPOT_PRICE
-from schemas.triggers import InitialCapital, Trigger
+from schemas.triggers import InitialCapital, Trigger, VenueExecution
 from services.valuation.valuer import Valuer
 
 CAPITAL = "capital"
@@ -34,6 +34,7 @@ def revaluation(
     parts: defaultdict[str, float],
 ) -> None:
     """Add the revaluation of `positions` from `before` to `after` to `parts`."""
+    old_indices, new_indices = before.indices, after.indices
     for key in sorted(positions):
         rule = valuer.rule(key)
         if rule.sign == 0.0:
@@ -41,17 +42,19 @@ def revaluation(
         amount = positions[key] * rule.sign
         p0 = valuer.asset_price(rule.asset, before)
         p1 = valuer.asset_price(rule.asset, after)
-        # Telescoping over the factors: f1..f(i-1) at `after`, f(i+1).. at `before`.
-        olds = [before.indices[k] for k, _ in rule.factors]
-        news = [after.indices[k] for k, _ in rule.factors]
-        for i, (_, component) in enumerate(rule.factors):
-            if news[i] != olds[i]:
-                change = amount * (news[i] - olds[i]) * p0
-                for j in range(i):
-                    change *= news[j]
-                for j in range(i + 1, len(olds)):
-                    change *= olds[j]
-                parts[component] += change
+        indices = rule.indices
+        news = [new_indices[k] for k in indices]
+        if indices:
+            # Telescoping over the factors: f1..f(i-1) at `after`, f(i+1).. at `before`.
+            olds = [old_indices[k] for k in indices]
+            for i, component in enumerate(rule.components):
+                if news[i] != olds[i]:
+                    change = amount * (news[i] - olds[i]) * p0
+                    for j in range(i):
+                        change *= news[j]
+                    for j in range(i + 1, len(olds)):
+                        change *= olds[j]
+                    parts[component] += change
         if p1 != p0:
             grown = amount
             for f in news:
@@ -68,14 +71,15 @@ def trigger_values(
     """Add the value change of `triggers` to `parts`; return the external flows."""
     flows = 0.0
     for trigger in triggers:
-        value = sum(d.amount * valuer.unit_price(d.key, market) for d in trigger.deltas)
+        value = sum([d.amount * valuer.unit_price(d.key, market) for d in trigger.deltas])
         if isinstance(trigger, InitialCapital) or trigger.cause == CAPITAL:
             flows += value  # the capital, or a run's opening balances read from its venues
             continue
         residual = value
-        for cost in getattr(trigger, "costs", ()):
-            cost_value = cost.amount * valuer.asset_price(cost.asset, market)
-            parts[cost.component] -= cost_value
-            residual += cost_value
+        if isinstance(trigger, VenueExecution):
+            for cost in trigger.costs:
+                cost_value = cost.amount * valuer.asset_price(cost.asset, market)
+                parts[cost.component] -= cost_value
+                residual += cost_value
         parts[trigger.cause] += residual
     return flows

@@ -69,36 +69,31 @@ class PositionMonitor(Actor):
         self.halted = ""
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
-        """Dispatch one event."""
-        match event:
-            case MarketSnapshot():
-                self.market = event
-                return []
-            case HaltAcknowledged():
-                if self.halted:
-                    self.log.warning("halt_acknowledged", halt=self.halted, note=event.note)
-                self.halted = ""
-                return []
-            case InitialCapital():
-                if self.seeded:
-                    raise InvariantError("a second InitialCapital in one run")
-                self.seeded = True
-                self._apply(event)
-                return self._release()
-            case PhaseDone():
-                self.barrier.mark(event.step, event.source)
-                return self._release()
-            case OrderRejected():
-                result = OrderResult(
-                    order_id=event.order_id, status="rejected", reason=event.reason
-                )
-                return [self._snapshot(event.step, ORDER, result)]
-            case OrdersDone():
-                return [self._snapshot(event.step, FINAL)]
-            case _ if isinstance(event, TRIGGER_TYPES):
-                return self._trigger(event)  # type: ignore[arg-type]
-            case _:
-                return []
+        """Dispatch one event (the most frequent kinds first)."""
+        if isinstance(event, PhaseDone):
+            self.barrier.mark(event.step, event.source)
+            return self._release()
+        if isinstance(event, MarketSnapshot):
+            self.market = event
+            return []
+        if isinstance(event, OrdersDone):
+            return [self._snapshot(event.step, FINAL)]
+        if isinstance(event, InitialCapital):
+            if self.seeded:
+                raise InvariantError("a second InitialCapital in one run")
+            self.seeded = True
+            self._apply(event)
+            return self._release()
+        if isinstance(event, TRIGGER_TYPES):
+            return self._trigger(event)  # type: ignore[arg-type]
+        if isinstance(event, OrderRejected):
+            result = OrderResult(order_id=event.order_id, status="rejected", reason=event.reason)
+            return [self._snapshot(event.step, ORDER, result)]
+        if isinstance(event, HaltAcknowledged):
+            if self.halted:
+                self.log.warning("halt_acknowledged", halt=self.halted, note=event.note)
+            self.halted = ""
+        return []
 
     def _trigger(self, event: Trigger) -> list[Out]:
         if event.step > self.released:
@@ -151,9 +146,13 @@ class PositionMonitor(Actor):
 
     def _snapshot(self, step: int, phase: str, result: OrderResult | None = None) -> Out:
         self.version += 1
-        snapshot = self.make(
-            PositionSnapshot,
-            step,
+        ts, event_id = self.stamp(step)
+        snapshot = PositionSnapshot(
+            run_id=self.run_id,
+            step=step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
             phase=phase,
             version=self.version,
             positions=dict(self.ledger.positions),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.triggers import PositionDelta, Trigger
+from schemas.triggers import Trigger
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
 
@@ -20,30 +20,34 @@ class Ledger:
     def __init__(self, declared: frozenset[str]) -> None:
         self.declared = declared
         self.positions: dict[str, float] = {}
+        self._rules: dict[str, tuple[bool, bool]] = {
+            key: (parse_key(key).kind == "Perp", _must_be_positive(key)) for key in declared
+        }
+        """Per declared key: whether it is a perp (dust is zeroed) and whether it must stay
+        non-negative."""
 
     def apply(self, trigger: Trigger) -> None:
         """Apply `trigger`'s deltas, all or nothing."""
+        rules = self._rules
         for delta in trigger.deltas:  # all or nothing: check every key first
-            if delta.key not in self.declared:
+            if delta.key not in rules:
                 raise InvariantError(
                     f"trigger {trigger.event_id} changes undeclared position {delta.key!r}; "
                     f"this mode declares {sorted(self.declared)}"
                 )
+        positions = self.positions
         for delta in trigger.deltas:
-            self._add(delta, trigger.event_id)
-
-    def _add(self, delta: PositionDelta, cause: str) -> None:
-        key = delta.key
-        value = self.positions.get(key, 0.0) + delta.amount
-        kind = parse_key(key).kind
-        if kind == "Perp" and abs(value) < 1e-12:
-            value = 0.0
-        if value < -NEGATIVE_SLACK * max(1.0, abs(delta.amount)) and _must_be_positive(key):
-            raise InvariantError(f"trigger {cause} drives {key} negative: {value}")
-        if value == 0.0:
-            self.positions.pop(key, None)
-        else:
-            self.positions[key] = value
+            key, amount = delta.key, delta.amount
+            perp, positive = rules[key]
+            value = positions.get(key, 0.0) + amount
+            if perp and abs(value) < 1e-12:
+                value = 0.0
+            if positive and value < -NEGATIVE_SLACK * max(1.0, abs(amount)):
+                raise InvariantError(f"trigger {trigger.event_id} drives {key} negative: {value}")
+            if value == 0.0:
+                positions.pop(key, None)
+            else:
+                positions[key] = value
 
 
 def _must_be_positive(key: str) -> bool:

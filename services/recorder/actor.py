@@ -65,6 +65,10 @@ class Recorder(Actor):
         self.stopped = ""
         self.valuer = Valuer(ctx.config)
         self.markets: dict[int, MarketSnapshot] = {}
+        self._pnl_cols = [self.equity[f"pnl_{name}"] for name in COMPONENTS]
+        """The cumulative attribution columns, in `COMPONENTS` order."""
+        self._perp_keys: dict[str, bool] = {}
+        """Per position key seen: whether it is a perp."""
         self._handlers: dict[str, Callable[[Event], None]] = {
             market.TOPIC: self._market,
             pnl.TOPIC: self._on_pnl,
@@ -93,7 +97,8 @@ class Recorder(Actor):
         if isinstance(event, MarketSnapshot):
             self.markets[event.step] = event
             self.markets.pop(event.step - 2, None)
-            self.fills.update(event.filled)
+            if event.filled:
+                self.fills.update(event.filled)
 
     def _on_pnl(self, event: Event) -> None:
         if isinstance(event, PnLReport):
@@ -111,7 +116,8 @@ class Recorder(Actor):
         if isinstance(event, PositionSnapshot):
             for trigger in event.applied:
                 self._trigger(trigger)
-            self._reconciliation(event)
+            if event.discrepancies or event.halted != self.halted:
+                self._reconciliation(event)
 
     def _on_trigger(self, event: Event) -> None:
         if isinstance(event, OrderRejected):
@@ -140,19 +146,25 @@ class Recorder(Actor):
         row["pnl_total"].append(e.pnl_total)
         row["step_pnl"].append(e.step_pnl)
         row["reconciliation_error"].append(e.reconciliation_error)
-        for name in COMPONENTS:
-            row[f"pnl_{name}"].append(e.attribution.get(name, 0.0))
+        attribution = e.attribution
+        for name, column in zip(COMPONENTS, self._pnl_cols, strict=True):
+            column.append(attribution.get(name, 0.0))
 
     def _exposure(self, e: ExposureReport) -> None:
-        self.exposure["step"].append(e.step)
+        step, ts = e.step, e.ts
+        self.exposure["step"].append(step)
         self.exposure["net_delta_value"].append(e.net_delta_value)
         self.exposure["gross"].append(e.gross)
         cols = self.positions
+        perps = self._perp_keys
         for h in e.holdings:
-            is_perp = parse_key(h.key).kind == "Perp"
-            cols["step"].append(e.step)
-            cols["time"].append(e.ts)
-            cols["position_key"].append(h.key)
+            key = h.key
+            is_perp = perps.get(key)
+            if is_perp is None:
+                is_perp = perps[key] = parse_key(key).kind == "Perp"
+            cols["step"].append(step)
+            cols["time"].append(ts)
+            cols["position_key"].append(key)
             cols["asset"].append(h.asset)
             cols["amount"].append(h.amount)
             cols["unit_value"].append(None if is_perp else h.price)

@@ -9,8 +9,6 @@ one at the same market (a step without trades) reuses that assessment.
 
 from __future__ import annotations
 
-from typing import Any
-
 from schemas import exposure as exposure_topic
 from schemas import market as market_topic
 from schemas import risk as risk_topic
@@ -18,7 +16,7 @@ from schemas.base import Event
 from schemas.exposure import ExposureReport, Holding
 from schemas.market import MarketSnapshot
 from schemas.positions import FINAL
-from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment
+from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment, VenueMargin
 from services.cex_venue.margin import TierTable
 from services.config.onchain import load_onchain
 from services.config.params import (
@@ -30,7 +28,7 @@ from services.config.params import (
     hf_reduce_level,
     leverage_limits,
 )
-from services.onchain.aave import NO_ACCOUNT, AaveRisk
+from services.onchain.aave import AaveRisk
 from services.risk_monitor.aave_checks import aave_account, aave_breaches
 from services.risk_monitor.checks import (
     delta_breaches,
@@ -40,6 +38,28 @@ from services.risk_monitor.checks import (
 )
 from services.runtime.actor import Actor, ActorContext, Out
 from services.valuation.keys import AAVE, declared_keys, parse_key
+
+
+class Figures:
+    """An assessment's figures: everything but the envelope, phase and version."""
+
+    def __init__(
+        self,
+        margins: list[VenueMargin],
+        worst_margin_ratio: float | None,
+        delta_ratio: float,
+        breaches: list[Breach],
+        required_action: str,
+        health_factor: float | None,
+        ltv: float | None,
+    ) -> None:
+        self.margins = margins
+        self.worst_margin_ratio = worst_margin_ratio
+        self.delta_ratio = delta_ratio
+        self.breaches = breaches
+        self.required_action = required_action
+        self.health_factor = health_factor
+        self.ltv = ltv
 
 
 class RiskMonitor(Actor):
@@ -59,15 +79,24 @@ class RiskMonitor(Actor):
         self.risk = AaveRisk(load_onchain().aave, emode)
         self.target_ltv: float | None = None
         self.hf_reduce: float | None = None
+        self.ltv_drift: float | None = None
         if isinstance(p, LeveragedParams | HedgedLeveragedParams):
             loop = self.risk.params(p.lst)
             self.target_ltv = leverage_limits(p, loop.ltv)[0]
             self.hf_reduce = hf_reduce_level(p, loop.ltv, loop.liquidation_threshold)
+            self.ltv_drift = p.ltv_drift
+        self.margin_limits: tuple[float, float] | None = None
+        """(warn, reduce) margin ratios of the modes that check CEX margin."""
+        self.delta_limits: tuple[float, float] | None = None
+        """(report, rebalance) delta drift of the hedged modes."""
+        if isinstance(p, BasisParams | HedgedParams | DirectionalParams):
+            self.margin_limits = (p.margin_warn, p.margin_reduce)
+        if isinstance(p, BasisParams | HedgedParams):
+            self.delta_limits = (p.delta_report, p.delta_rebalance)
         self.markets: dict[int, MarketSnapshot] = {}
         self.aave = any(parse_key(k).venue == AAVE for k in declared_keys(ctx.config))
         """False when the run can hold no Aave position (its account is always empty)."""
-        self._last: tuple[MarketSnapshot, list[Holding], tuple[float, float], dict[str, Any]] | None
-        self._last = None
+        self._last: tuple[MarketSnapshot, list[Holding], float, float, Figures] | None = None
         self.breached: set[tuple[str, str, str]] = set()
 
     def waits_for(self, topic: str, event: Event) -> bool:
@@ -82,30 +111,46 @@ class RiskMonitor(Actor):
             return []
         if not isinstance(event, ExposureReport):
             return []
-        market = self.markets[event.step]
+        step = event.step
+        market = self.markets[step]
         last = self._last
         if (
             last is not None
             and last[0] is market
             and last[1] is event.holdings
-            and last[2] == (event.gross, event.net_delta_value)
+            and last[2] == event.gross
+            and last[3] == event.net_delta_value
         ):
-            figures = last[3]
+            f = last[4]
         else:
-            figures = self._assess(event, market)
-            self._last = (market, event.holdings, (event.gross, event.net_delta_value), figures)
-        assessment = self.make(
-            RiskAssessment, event.step, phase=event.phase, version=event.version, **figures
+            f = self._assess(event, market)
+            self._last = (market, event.holdings, event.gross, event.net_delta_value, f)
+        ts, event_id = self.stamp(step)
+        assessment = RiskAssessment(
+            run_id=self.run_id,
+            step=step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
+            phase=event.phase,
+            version=event.version,
+            margins=f.margins,
+            worst_margin_ratio=f.worst_margin_ratio,
+            delta_ratio=f.delta_ratio,
+            breaches=f.breaches,
+            required_action=f.required_action,
+            health_factor=f.health_factor,
+            ltv=f.ltv,
         )
         if event.phase == FINAL:
-            self._log_crossings(figures["breaches"])
+            self._log_crossings(f.breaches)
         return [(risk_topic.TOPIC, assessment)]
 
     def _log_crossings(self, breaches: list[Breach]) -> None:
         """Info when a limit is crossed or cleared (a change, not every step's state)."""
-        now = {(b.check, b.level, b.subject): b for b in breaches}
-        if not now and not self.breached:
+        if not breaches and not self.breached:
             return
+        now = {(b.check, b.level, b.subject): b for b in breaches}
         for key in sorted(now.keys() - self.breached):
             b = now[key]
             self.log.info(
@@ -120,41 +165,42 @@ class RiskMonitor(Actor):
             self.log.info("threshold_cleared", check=check, level=level, subject=subject)
         self.breached = set(now)
 
-    def _assess(self, event: ExposureReport, market: MarketSnapshot) -> dict[str, Any]:
-        """The assessment's figures (everything but the envelope, phase and version)."""
-        p = self.params
+    def _assess(self, event: ExposureReport, market: MarketSnapshot) -> Figures:
+        """The assessment's figures."""
         margins = venue_margins(event, self.tables)
         ratios = [m.ratio for m in margins if m.notional]
         drift = delta_ratio(event)
         breaches: list[Breach] = []
-        if isinstance(p, BasisParams | HedgedParams):
-            breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
-            breaches += delta_breaches(drift, p.delta_report, p.delta_rebalance)
-        if isinstance(p, DirectionalParams):
-            breaches += margin_breaches(margins, p.margin_warn, p.margin_reduce)
-        acct = aave_account(event, market) if self.aave else NO_ACCOUNT
-        if isinstance(p, LeveragedParams | HedgedLeveragedParams):
-            breaches += aave_breaches(acct, self.risk, self.hf_reduce, self.target_ltv, p.ltv_drift)
-        else:
-            breaches += aave_breaches(acct, self.risk, None, None, None)
+        if self.margin_limits is not None:
+            breaches += margin_breaches(margins, *self.margin_limits)
+        if self.delta_limits is not None:
+            breaches += delta_breaches(drift, *self.delta_limits)
+        health_factor = ltv = None
+        if self.aave:
+            acct = aave_account(event, market)
+            breaches += aave_breaches(
+                acct, self.risk, self.hf_reduce, self.target_ltv, self.ltv_drift
+            )
+            health_factor, ltv = acct.health_factor(self.risk), acct.ltv()
         if self.config.live is not None:
             # Live quotes carried from an earlier reading (within the staleness limits).
             breaches += [
                 Breach(check="stale_data", level="warn", subject=s, value=1.0, threshold=0.0)
                 for s in self.markets[event.step].filled
             ]
-        levels = {b.level for b in breaches}
-        action = (
-            REDUCE
-            if levels & {REDUCE, "liquidation"}
-            else (REBALANCE if REBALANCE in levels else NONE)
+        action = NONE
+        for b in breaches:
+            if b.level == REDUCE or b.level == "liquidation":
+                action = REDUCE
+                break
+            if b.level == REBALANCE:
+                action = REBALANCE
+        return Figures(
+            margins,
+            min(ratios) if ratios else None,
+            drift,
+            breaches,
+            action,
+            health_factor,
+            ltv,
         )
-        return {
-            "margins": margins,
-            "worst_margin_ratio": min(ratios) if ratios else None,
-            "delta_ratio": drift,
-            "breaches": breaches,
-            "required_action": action,
-            "health_factor": acct.health_factor(self.risk),
-            "ltv": acct.ltv(),
-        }

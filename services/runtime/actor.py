@@ -56,6 +56,8 @@ class Actor(abc.ABC):
         self.jobs = ctx.jobs
         self._id_step = -1
         self._id_seq = 0
+        self._id_prefix = ""
+        self._id_ts = 0
 
     def on_start(self, event: RunStarted) -> list[Out]:
         """Called once when the run starts; returns events to publish."""
@@ -69,10 +71,11 @@ class Actor(abc.ABC):
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Handle one event; return the events to publish, in order."""
 
-    def make(self, cls: type[E], step: int, **fields: Any) -> E:
-        """Build an event of this actor with the envelope filled in.
+    def stamp(self, step: int) -> tuple[int, str]:
+        """The time of `step` and the next event id of this actor at `step`.
 
         Event ids are `name/step/n`, deterministic for a deterministic handling order.
+        Hot handlers build their events with it directly (no keyword dictionary).
         """
         if step != self._id_step:
             if step < self._id_step:
@@ -81,12 +84,19 @@ class Actor(abc.ABC):
                 )
             self._id_step = step
             self._id_seq = 0
-        event_id = f"{self.name}/{step}/{self._id_seq}"
-        self._id_seq += 1
+            self._id_prefix = f"{self.name}/{step}/"
+            self._id_ts = self.clock.time_of(step)
+        seq = self._id_seq
+        self._id_seq = seq + 1
+        return self._id_ts, self._id_prefix + str(seq)
+
+    def make(self, cls: type[E], step: int, **fields: Any) -> E:
+        """Build an event of this actor with the envelope filled in (see `stamp`)."""
+        ts, event_id = self.stamp(step)
         return cls(
             run_id=self.run_id,
             step=step,
-            ts=self.clock.time_of(step),
+            ts=ts,
             source=self.name,
             event_id=event_id,
             **fields,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
-from schemas.exposure import ExposureReport
+from schemas.exposure import ExposureReport, Holding
 from schemas.orders import OrderBase
 from schemas.risk import RiskAssessment
 
@@ -21,11 +21,17 @@ class Book:
     def __init__(self, report: ExposureReport) -> None:
         self.report = report
         self.equity = report.equity
-        self._holdings = {h.key: h for h in report.holdings}
+        self._by_key: dict[str, Holding] | None = None
+
+    def _holding(self, key: str) -> Holding | None:
+        by_key = self._by_key
+        if by_key is None:
+            by_key = self._by_key = {h.key: h for h in self.report.holdings}
+        return by_key.get(key)
 
     def amount(self, key: str) -> float:
         """Native amount held under `key` (0 if none)."""
-        h = self._holdings.get(key)
+        h = self._holding(key)
         return h.amount if h is not None else 0.0
 
     def asset_price(self, asset: str) -> float:
@@ -34,12 +40,12 @@ class Book:
 
     def value(self, key: str) -> float:
         """Share-class value held under `key` (0 if none)."""
-        h = self._holdings.get(key)
+        h = self._holding(key)
         return h.value if h is not None else 0.0
 
     def delta(self, key: str) -> float:
         """Exposure of `key` in units of its asset (0 if none)."""
-        h = self._holdings.get(key)
+        h = self._holding(key)
         return h.delta if h is not None else 0.0
 
     @property

@@ -111,4 +111,13 @@ class StrategyManager(Actor):
                 **spec.fields,
             )
             return (orders_topic.TOPIC, order)
-        return (orders_topic.TOPIC, self.make(OrdersDone, step, based_on=version))
+        ts, event_id = self.stamp(step)
+        done = OrdersDone(
+            run_id=self.run_id,
+            step=step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
+            based_on=version,
+        )
+        return (orders_topic.TOPIC, done)

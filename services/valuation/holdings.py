@@ -7,22 +7,30 @@ bit for bit the equity of the exposure report.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from schemas.exposure import Holding
 from schemas.market import MarketSnapshot
 from services.valuation.valuer import Valuer
 
 
-class Valuation(NamedTuple):
+class Valuation:
     """Holdings sorted by key, net delta per asset, gross risky exposure, net delta value,
-    and the share-class price of each asset the holdings or the run use."""
+    the share-class price of each asset the holdings or the run use, and the equity."""
 
-    holdings: list[Holding]
-    net_delta: dict[str, float]
-    gross: float
-    net_delta_value: float
-    asset_prices: dict[str, float]
+    def __init__(
+        self,
+        holdings: list[Holding],
+        net_delta: dict[str, float],
+        gross: float,
+        net_delta_value: float,
+        asset_prices: dict[str, float],
+    ) -> None:
+        self.holdings = holdings
+        self.net_delta = net_delta
+        self.gross = gross
+        self.net_delta_value = net_delta_value
+        self.asset_prices = asset_prices
+        self.equity = sum([h.value for h in holdings])
+        """The share-class value of the holdings (summed in key order)."""
 
 
 def value_positions(
@@ -32,6 +40,7 @@ def value_positions(
     usd = valuer.usd_rate(market)
     share = valuer.share_class
     indices = market.indices
+    mark = market.prices
     prices: dict[str, float] = {}
     holdings: list[Holding] = []
     net: dict[str, float] = {}
@@ -48,14 +57,14 @@ def value_positions(
             price = 0.0
         else:
             price = rule.sign
-            for index, _ in rule.factors:
+            for index in rule.indices:
                 price *= indices[index]
             price *= asset_price
         value = amount * price
-        perp = rule.kind == "Perp"
+        perp = rule.perp
         if perp:
             delta = amount
-            notional = abs(amount) * market.prices[rule.perp_instrument]
+            notional = abs(amount) * mark[rule.perp_instrument]
         else:
             delta = value / asset_price if asset_price else 0.0
             notional = 0.0
@@ -95,7 +104,7 @@ def equity(valuer: Valuer, positions: dict[str, float], market: MarketSnapshot) 
             values.append(positions[key] * 0.0)
             continue
         price = rule.sign
-        for index, _ in rule.factors:
+        for index in rule.indices:
             price *= indices[index]
         values.append(positions[key] * (price * asset_price))
     return sum(values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import NamedTuple
 
 from services.config.params import (
@@ -30,13 +29,20 @@ class Key(NamedTuple):
     symbol: str
 
 
-@cache
+_PARSED: dict[str, Key] = {}
+
+
 def parse_key(key: str) -> Key:
     """Split `venue:position_type:symbol`; raise `ValueError` on anything else (cached)."""
-    parts = key.split(":")
-    if len(parts) != 3 or parts[1] not in TYPES or not parts[0] or not parts[2]:
-        raise ValueError(f"not a position key: {key!r} (want venue:type:symbol, type in {TYPES})")
-    return Key(parts[0], parts[1], parts[2])
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parts = key.split(":")
+        if len(parts) != 3 or parts[1] not in TYPES or not parts[0] or not parts[2]:
+            raise ValueError(
+                f"not a position key: {key!r} (want venue:type:symbol, type in {TYPES})"
+            )
+        parsed = _PARSED[key] = Key(parts[0], parts[1], parts[2])
+    return parsed
 
 
 def cash(venue: str, asset: str) -> str:

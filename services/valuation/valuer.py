@@ -11,8 +11,6 @@ factor and to the asset price.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from typing import NamedTuple
 
 from schemas.market import MarketSnapshot
 from schemas.pnl import BORROW_COST, LENDING_INTEREST, STAKING_YIELD
@@ -39,7 +37,7 @@ def base_asset(symbol: str) -> str:
     return ETH_ALIASES.get(symbol, symbol)
 
 
-class Rule(NamedTuple):
+class Rule:
     """How one key is valued.
 
     Attributes:
@@ -50,11 +48,24 @@ class Rule(NamedTuple):
         perp_instrument: the perp's `prices` key (perps only), for the notional.
     """
 
-    kind: str
-    asset: str
-    factors: tuple[tuple[str, str], ...]
-    sign: float
-    perp_instrument: str
+    def __init__(
+        self,
+        kind: str,
+        asset: str,
+        factors: tuple[tuple[str, str], ...],
+        sign: float,
+        perp_instrument: str,
+    ) -> None:
+        self.kind = kind
+        self.asset = asset
+        self.factors = factors
+        self.sign = sign
+        self.perp_instrument = perp_instrument
+        self.perp = kind == "Perp"
+        self.indices = tuple(index for index, _ in factors)
+        """The `indices` keys of the factors, in order."""
+        self.components = tuple(component for _, component in factors)
+        """The attribution components of the factors, in order."""
 
 
 class Valuer:
@@ -81,12 +92,15 @@ class Valuer:
         if isinstance(params, DirectionalParams):
             extra = {"BTC", "USDT"}
         self.assets = sorted({self.share_class, *self.instruments, *extra})
-        self._rule = cache(self._make_rule)
+        self._rules: dict[str, Rule] = {}
         self._pricers: dict[str, Callable[[MarketSnapshot], float]] = {}
 
     def rule(self, key: str) -> Rule:
         """The valuation rule of `key` (cached)."""
-        return self._rule(key)
+        rule = self._rules.get(key)
+        if rule is None:
+            rule = self._rules[key] = self._make_rule(key)
+        return rule
 
     def _make_rule(self, key: str) -> Rule:
         venue, kind, symbol = parse_key(key)
@@ -149,7 +163,7 @@ class Valuer:
 
     def unit_price(self, key: str, market: MarketSnapshot) -> float:
         """Share-class value of one unit of `key`."""
-        rule = self._rule(key)
+        rule = self.rule(key)
         if rule.sign == 0.0:
             return 0.0
         return self.factor(rule, market) * self.asset_price(rule.asset, market)
