@@ -21,6 +21,7 @@ from services.errors import ConfigError
 from services.exposure_monitor.actor import ExposureMonitor
 from services.funding_settler.actor import FundingSettler
 from services.live_cex_venue.actor import LiveCexVenue
+from services.live_chain_venue.actor import LiveChainVenue
 from services.live_market_data.actor import LiveMarketData
 from services.market_data.actor import MarketData
 from services.pnl_monitor.actor import PnLMonitor
@@ -62,6 +63,7 @@ KINDS: dict[str, type[Actor]] = {
         WallClock,
         LiveMarketData,
         LiveCexVenue,
+        LiveChainVenue,
     )
 }
 """Every actor kind, by name."""

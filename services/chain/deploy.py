@@ -3,7 +3,8 @@
 The order follows Aave's own deployment: logic libraries, addresses provider, Pool and
 PoolConfigurator implementations (linked), ACL, oracle, the two proxies, token
 implementations, rate strategies, `initReserves`, then risk parameters and the e-mode
-category. Test tokens (`MintableERC20`) stand in for USDT, WETH, weETH and wstETH; each
+category. Test tokens (`MintableERC20`; `WETH9Mocked`, a WETH9 that also mints) stand in
+for USDT, WETH, weETH and wstETH; each
 has a `MockAggregator` price source (8 decimals of USD) whose answer is set in storage.
 On a fresh node the same deployer gives the same addresses every time.
 """
@@ -122,7 +123,13 @@ def deploy_market(
         d.libraries[lib] = d.deploy(lib)
     d.libraries["FlashLoanLogic"] = d.deploy("FlashLoanLogic")
     symbols = list(config.reserves)
-    tokens = {s: d.deploy("MintableERC20", s, s, config.reserves[s].decimals) for s in symbols}
+    # WETH wraps ETH like the real WETH9 (deposit, withdraw) and mints like the others.
+    tokens = {
+        s: d.deploy("WETH9Mocked")
+        if s == "WETH"
+        else d.deploy("MintableERC20", s, s, config.reserves[s].decimals)
+        for s in symbols
+    }
     sources = {s: d.deploy("MockAggregator", price_units(prices[s])) for s in symbols}
 
     provider = d.deploy("PoolAddressesProvider", "Carry local", deployer)

@@ -73,6 +73,7 @@ class AaveMarket:
 
     def __init__(self, chain: Chain, artifacts: Artifacts, addresses: MarketAddresses) -> None:
         self.chain = chain
+        self.artifacts = artifacts
         self.addresses = addresses
         self.symbols = list(addresses.tokens)
         abi = artifacts.get

@@ -124,11 +124,14 @@ class Signer:
             )
         return self.nonce
 
-    def send(self, fn: ContractFunction | ContractConstructor, what: str) -> TxOutcome:
-        """Simulate, sign, send and confirm `fn`."""
+    def send(
+        self, fn: ContractFunction | ContractConstructor, what: str, value: int = 0
+    ) -> TxOutcome:
+        """Simulate, sign, send and confirm `fn` (sending `value` wei of ETH with it)."""
         nonce = self.check_nonce()
         try:
-            gas = int(fn.estimate_gas({"from": self.address}) * GAS_MARGIN)
+            sender = Web3.to_checksum_address(self.address)
+            gas = int(fn.estimate_gas({"from": sender, "value": Wei(value)}) * GAS_MARGIN)
         except (ContractLogicError, Web3RPCError) as e:
             return TxOutcome("refused", nonce=nonce, reason=self.chain.reason(e))
         base = int(
@@ -141,6 +144,7 @@ class Signer:
             "gas": gas,
             "maxPriorityFeePerGas": Wei(self.priority_wei),
             "maxFeePerGas": Wei(2 * base + self.priority_wei),
+            "value": Wei(value),
         }
         tx: dict[str, Any] = dict(fn.build_transaction(params))
         signed = self._account.sign_transaction(tx)

@@ -112,8 +112,20 @@ class ChainVenue:
         loop = self.loop.functions
         if order.direction == "enter":
             equity = units(order.amount, 18)
+            short = equity - m.holdings(self.wallet).wallet["WETH"]
+            wrapped = None
+            if short > 0:  # the wallet's ETH is native and wrapped: wrap what the loop needs
+                weth9 = m.chain.contract(m.addresses.tokens["WETH"], m.artifacts.get("WETH9").abi)
+                wrapped = self.signer.send(weth9.functions.deposit(), "wrap ETH", value=short)
+                if not wrapped.ok:
+                    return wrapped
             loan = units(deltas.get(debt("WETH"), 0.0) * bor / (1 + self.ops.flash_fee), 18)
-            return self.signer.send(loop.enter(m.addresses.tokens[lst], equity, loan), "loop enter")
+            done = self.signer.send(loop.enter(m.addresses.tokens[lst], equity, loan), "loop enter")
+            if wrapped is None:
+                return done
+            return done._replace(
+                gas_used=done.gas_used + wrapped.gas_used, gas_eth=done.gas_eth + wrapped.gas_eth
+            )
         held = before.balances.get(atoken(lst), 0.0)
         whole = order.direction == "exit" and order.amount >= 1.0
         sold = held * liq if whole else -deltas.get(atoken(lst), 0.0) * liq

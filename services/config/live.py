@@ -31,6 +31,14 @@ class LiveVenue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         rate_limit_ms: spacing of requests (0: ccxt's default throttling).
         timeout_ms: HTTP timeout of one request.
         network: the chain used to move funds to and from this venue.
+        aave_provider: kind `chain`: the Aave v3 PoolAddressesProvider (the market is
+            found from it); `api_url` is the node's RPC URL, `key_env`/`key_file` the
+            wallet's private key.
+        loop: kind `chain`: the wallet's `CarryLoop` contract ("" = none, no loop orders).
+        address: kind `chain`: the wallet to read when no private key is given (paper).
+        confirmations: kind `chain`: blocks a transaction must have.
+        tx_timeout_s: kind `chain`: how long to wait for a transaction before it counts
+            as dropped.
     """
 
     kind: str = "cex"
@@ -45,6 +53,11 @@ class LiveVenue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     rate_limit_ms: Annotated[int, msgspec.Meta(ge=0)] = 0
     timeout_ms: Annotated[int, msgspec.Meta(gt=0)] = 10_000
     network: str = "TRC20"
+    aave_provider: str = ""
+    loop: str = ""
+    address: str = ""
+    confirmations: Annotated[int, msgspec.Meta(ge=1)] = 1
+    tx_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 180.0
 
     @property
     def has_credentials(self) -> bool:

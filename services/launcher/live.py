@@ -32,7 +32,7 @@ from services.launcher.backtest import Finished, _on_kafka
 from services.launcher.run import Progress, run_on_bus
 from services.live.secrets import read_secrets
 from services.live.venues import adapter_for, close_adapters
-from services.live.venues_file import VENUE_KINDS
+from services.live.venues_file import CHAIN_PREFIXES, VENUE_KINDS
 from services.recorder.actor import Recorder
 from services.recorder.results import write_results
 from services.runtime.kafka.url import KafkaUrl
@@ -43,6 +43,8 @@ from services.wall_clock.runtime import time_source
 WATCH_S = 0.2
 LIVE_HEAD = ("wall_clock", "live_market_data")
 SIMULATED = ("funding_settler", "cex_venue")
+SIMULATED_BY_KIND = {"cex": SIMULATED, "chain": ("aave_venue",)}
+"""The simulated actors a venue kind's live actor replaces when trading."""
 TRADING = "CARRY_LIVE_TRADING"
 
 
@@ -59,10 +61,12 @@ def live_actors(config: RunConfig, live: LiveConfig) -> list[str]:
     and the recorded feed; with `trade`, each venue kind's live actor replaces the
     simulated venues and funding settler (paper keeps them, fed with live prices)."""
     base = list(ACTORS_BY_STRATEGY[config.strategy])
-    tail = [k for k in base if k not in ("clock", "market_data", *SIMULATED)]
-    kinds = sorted({VENUE_KINDS[v.kind] for v in live.venues.values()})
-    middle = kinds if live.trade else [k for k in SIMULATED if k in base]
-    if not live.trade and live.seed_from_venues:
+    used = {v.kind for v in live.venues.values()}
+    replaced = {k for kind in used for k in SIMULATED_BY_KIND[kind]} if live.trade else set()
+    tail = [k for k in base if k not in ("clock", "market_data", *SIMULATED, *replaced)]
+    kinds = sorted(VENUE_KINDS[kind] for kind in used)
+    middle = [k for k in SIMULATED if k in base and k not in replaced]
+    if live.trade or live.seed_from_venues:
         middle += kinds
     return [*LIVE_HEAD, *middle, *tail]
 
@@ -70,6 +74,8 @@ def live_actors(config: RunConfig, live: LiveConfig) -> list[str]:
 def check_venues(config: RunConfig, live: LiveConfig) -> None:
     """Every venue the mode trades is declared, known and has its secrets."""
     declared = {k.split(":")[0] for k in declared_keys(config)} - {"wallet"}
+    if any(v.kind == "chain" for v in live.venues.values()):
+        declared -= set(CHAIN_PREFIXES)
     missing = sorted(declared - set(live.venues))
     if missing:
         raise ConfigError(
@@ -78,7 +84,8 @@ def check_venues(config: RunConfig, live: LiveConfig) -> None:
             "add a [venues.NAME] table for each",
         )
     for name, spec in sorted(live.venues.items()):
-        capabilities(name, spec)
+        if spec.kind == "cex":
+            capabilities(name, spec)
         secrets = read_secrets(name, spec)
         if live.trade and not secrets.key:
             raise ConfigError(
@@ -184,7 +191,7 @@ async def run_live(
     live = config.live
     assert live is not None
     try:
-        await preflight(live, sorted(live.venues))
+        await preflight(live, sorted(n for n, v in live.venues.items() if v.kind == "cex"))
         bus = MemoryBus()
         stop = anyio.Event()
         operator = _Operator(config, bus, switches, stop)
@@ -222,7 +229,7 @@ def with_live(
 
 async def _checked(live: LiveConfig) -> None:
     try:
-        await preflight(live, sorted(live.venues))
+        await preflight(live, sorted(n for n, v in live.venues.items() if v.kind == "cex"))
     finally:
         await close_adapters()
 

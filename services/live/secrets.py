@@ -61,6 +61,8 @@ def _read(venue: str, what: str, env: str, file: str) -> str:
 def read_secrets(venue: str, spec: LiveVenue) -> Secrets:
     """The credentials `spec` names; raise `ConfigError` naming what is missing."""
     key = _read(venue, "key", spec.key_env, spec.key_file)
+    if spec.kind == "chain":
+        return Secrets(key)  # the wallet's private key: it signs, there is no API secret
     secret = _read(venue, "secret", spec.secret_env, spec.secret_file)
     password = _read(venue, "passphrase", spec.password_env, spec.password_file)
     if bool(key) != bool(secret):

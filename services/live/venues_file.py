@@ -24,9 +24,11 @@ import msgspec
 from services.config.live import SYSTEM_TIME, LiveVenue
 from services.errors import ConfigError
 
-VENUE_KINDS: dict[str, str] = {"cex": "live_cex_venue"}
-"""Venue kind -> the actor kind that drives venues of that kind in a live run. A new
-kind (an on-chain venue) plugs in with one entry and its actor."""
+VENUE_KINDS: dict[str, str] = {"cex": "live_cex_venue", "chain": "live_chain_venue"}
+"""Venue kind -> the actor kind that drives venues of that kind in a live run."""
+
+CHAIN_PREFIXES = ("aave_v3", "etherfi", "lido")
+"""Position-key prefixes a `chain` venue holds: Aave positions and the LSTs in its wallet."""
 
 
 class VenuesFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -13,6 +13,7 @@ it); a quote older than the limit, or never read, stops the run (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 
@@ -29,6 +30,8 @@ from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.clock import HOUR_NS
 
 MS = 1_000_000
+CHAIN_FIELDS = ("aave", "oracle", "lst", "peg", "gas")
+"""Feeds a chain venue serves (read from its node, not from an exchange)."""
 
 
 @dataclass
@@ -40,6 +43,9 @@ class Reading:
     funding_now: dict[str, float] = field(default_factory=dict)
     next_funding: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    chain: Any = None
+    chain_filled: bool = False
+    chain_stale: str = ""
 
 
 class LiveMarketData(Actor):
@@ -56,6 +62,24 @@ class LiveMarketData(Actor):
         self.last: dict[str, tuple[float, int]] = {}
         p = ctx.config.typed_params()
         self.max_age = int(p.price_staleness_hours * HOUR_NS)
+        live = ctx.config.live
+        chains = [n for n, v in sorted(live.venues.items()) if v.kind == "chain"] if live else []
+        on_chain = any(f.field in CHAIN_FIELDS for f in feeds)
+        self.chain_venue = chains[0] if chains and on_chain else ""
+        self.index_age = int(p.index_staleness_hours * HOUR_NS)
+        self._feed: Any = None
+
+    def _chain_read(self, ts: int) -> tuple[Any, bool]:
+        """The chain's market fields (a worker thread; web3 is imported here)."""
+        from services.chain.feed import ChainFeed
+        from services.live_chain_venue.connect import market_of
+
+        if self._feed is None:
+            live = self.config.live
+            assert live is not None
+            market, wallet = market_of(self.chain_venue, live, self.config)
+            self._feed = ChainFeed(market, wallet, self.index_age)
+        return self._feed.read(ts)  # type: ignore[no-any-return]
 
     def on_start(self, event: RunStarted) -> list[Out]:
         """Nothing to load: quotes are read at each tick."""
@@ -69,6 +93,15 @@ class LiveMarketData(Actor):
 
         async def read() -> Reading:
             reading = Reading()
+            if self.chain_venue:
+                from services.chain.feed import StaleChain
+
+                try:
+                    reading.chain, reading.chain_filled = await anyio.to_thread.run_sync(
+                        self._chain_read, ts
+                    )
+                except StaleChain as e:
+                    reading.chain_stale = str(e)
             async with anyio.create_task_group() as tg:
                 for key in self.quotes:
                     tg.start_soon(self._quote, key, reading)
@@ -118,6 +151,12 @@ class LiveMarketData(Actor):
     def _snapshot(self, step: int, ts: int, reading: Reading) -> list[Out]:
         prices: dict[str, float] = {}
         filled: list[str] = []
+        if reading.chain_stale:
+            self.log.error("chain_stale_beyond_limit", reason=reading.chain_stale)
+            return [(control.TOPIC, self.make(RunStopped, step, reason=reading.chain_stale))]
+        chain = reading.chain
+        if chain is not None and reading.chain_filled:
+            filled.append(f"chain:{self.chain_venue}")
         for key in self.quotes:
             if key in reading.prices:
                 prices[key] = reading.prices[key]
@@ -144,7 +183,15 @@ class LiveMarketData(Actor):
             step,
             prices=prices,
             funding=dict(sorted(reading.funding.items())),
-            oracle={"USDT/USD": 1.0},
+            oracle={"USDT/USD": 1.0, **(chain.oracle if chain else {})},
+            indices=dict(chain.indices) if chain else {},
+            # No LST market on the chain: exits are priced at the oracle rate.
+            pegs={
+                k.removeprefix("lst:"): v for k, v in chain.indices.items() if k.startswith("lst:")
+            }
+            if chain
+            else {},
+            gas_gwei=chain.gas_gwei if chain else 0.0,
             filled=filled,
             funding_now=dict(sorted(reading.funding_now.items())),
             next_funding=dict(sorted(reading.next_funding.items())),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.config.live import SYSTEM_TIME
 from services.config.run import RunConfig
 from services.errors import ConfigError
-from services.wall_clock.sources import REGISTERED, SystemTime, TimeSource, VenueTime
+from services.wall_clock.sources import REGISTERED, ChainTime, SystemTime, TimeSource, VenueTime
 
 
 def time_source(config: RunConfig) -> TimeSource:
@@ -18,6 +18,9 @@ def time_source(config: RunConfig) -> TimeSource:
         return SystemTime()
     if live is None or name not in live.venues:
         raise ConfigError(f"unknown time source {name!r}", "use `system` or a venue of the run")
+    spec = live.venues[name]
+    if spec.kind == "chain":
+        return ChainTime(spec.api_url, spec.timeout_ms / 1000)
     from services.live.venues import adapter_for
 
     adapter = adapter_for(name, live)

@@ -3,7 +3,9 @@ an in-process rehearsal clock. The only place Carry reads the wall clock."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from typing import Protocol
 
 import anyio
@@ -54,6 +56,44 @@ class VenueTime:
     async def sleep_until(self, ns: int) -> None:
         """Poll the venue's clock until it reaches `ns`."""
         while await self.now_ns() < ns:  # noqa: ASYNC110 - polling the venue's clock
+            await anyio.sleep(POLL_S)
+
+
+class ChainTime:
+    """A chain's time: the timestamp of its latest block, read over JSON-RPC (a test
+    node's time moves when blocks are mined).
+
+    Args:
+        url: the node's RPC URL.
+        timeout_s: per request.
+    """
+
+    def __init__(self, url: str, timeout_s: float = 10.0) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+
+    def _read(self) -> int:
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "eth_getBlockByNumber",
+                "params": ["latest", False],
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the venues file's http(s) RPC URL
+            self.url, data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310
+            return int(json.loads(reply.read())["result"]["timestamp"], 16)
+
+    async def now_ns(self) -> int:
+        """The latest block's timestamp."""
+        return await anyio.to_thread.run_sync(self._read) * 1_000_000_000
+
+    async def sleep_until(self, ns: int) -> None:
+        """Poll the chain until a block at or after `ns`."""
+        while await self.now_ns() < ns:  # noqa: ASYNC110 - polling the chain's clock
             await anyio.sleep(POLL_S)
 
 
