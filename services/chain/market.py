@@ -143,9 +143,9 @@ class AaveMarket:
         calls = [self.chain.prepare(fn) for fn in self.holding_calls(user)]
         return self.holdings_of(self.chain.read(calls))
 
-    def view(self, user: str) -> MarketView:
+    def view(self, user: str, block: int | None = None) -> MarketView:
         """`user`'s holdings, account data and e-mode, every reserve and price, in one
-        batch of reads."""
+        batch of reads at `block` (default the latest)."""
         calls = self._views.get(user)
         if calls is None:
             fns = self.holding_calls(user)
@@ -159,7 +159,7 @@ class AaveMarket:
                 self.oracle.functions.getAssetPrice(self.addresses.tokens[s]) for s in self.symbols
             ]
             calls = self._views[user] = [self.chain.prepare(fn) for fn in fns]
-        out = self.chain.read(calls)
+        out = self.chain.read(calls, block)
         n = 5 * len(self.symbols)
         reserves = {
             s: self.reserve_state(*out[n + 2 + 3 * i : n + 5 + 3 * i])

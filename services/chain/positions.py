@@ -40,12 +40,14 @@ class ChainPositions(NamedTuple):
     block: int
 
 
-def read_positions(market: AaveMarket, wallet: str) -> ChainPositions:
-    """Read `wallet`'s positions (one batch of calls, plus its ETH balance and the block)."""
-    view = market.view(wallet)
+def read_positions(market: AaveMarket, wallet: str, block: int | None = None) -> ChainPositions:
+    """Read `wallet`'s positions as of `block` (default the latest): one batch of calls
+    and its ETH balance, all at that one block."""
     chain = market.chain
-    native = int(chain.request("eth_getBalance", [wallet, "latest"]), 16)
-    block = int(chain.request("eth_blockNumber", []), 16)
+    if block is None:
+        block = int(chain.request("eth_blockNumber", []), 16)
+    view = market.view(wallet, block)
+    native = int(chain.request("eth_getBalance", [wallet, hex(block)]), 16)
     balances: dict[str, float] = {}
     h = view.holdings
     for s in market.symbols:

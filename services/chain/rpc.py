@@ -4,6 +4,7 @@ revert reason, deployment, and the test-node controls (time, storage, snapshots)
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
@@ -22,11 +23,37 @@ from services.errors import ChainError
 
 T = TypeVar("T")
 TRANSIENT = (requests.exceptions.RequestException, TimeoutError, ConnectionError, TimeExhausted)
+BUSY_CODES = frozenset({-32002, -32005, -32603, 429})
+"""JSON-RPC error codes a retry may cure: resource unavailable, limit exceeded (EIP-1474),
+internal error, too many requests. Reverts (code 3) and invalid requests are final."""
 log = structlog.get_logger()
 
 
 class RpcUnavailable(ChainError):
     """The node did not answer (timeouts, connection errors) after every retry."""
+
+
+def shown_url(url: str) -> str:
+    """`url` without its path, query or credentials (a provider's key often rides in
+    them), for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
+
+
+class RpcBusy(ChainError):
+    """The node answered with an error a retry may cure (see `BUSY_CODES`)."""
+
+
+def busy(error: object) -> bool:
+    """Whether a JSON-RPC `error` object is one of `BUSY_CODES`."""
+    return isinstance(error, dict) and error.get("code") in BUSY_CODES
+
+
+def _transient(e: Exception) -> bool:
+    if isinstance(e, (*TRANSIENT, RpcBusy)):
+        return True
+    return isinstance(e, Web3RPCError) and busy((e.rpc_response or {}).get("error"))
 
 
 class Reverted(ChainError):
@@ -86,17 +113,20 @@ class Chain:
         self.w3 = Web3(provider)
 
     def retry(self, what: str, fn: Callable[[], T]) -> T:
-        """`fn()`, retried on timeouts and connection errors; `RpcUnavailable` at the end."""
+        """`fn()`, retried on timeouts, connection errors, HTTP errors and the node's
+        transient errors (`BUSY_CODES`); `RpcUnavailable` at the end."""
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
                 return fn()
-            except TRANSIENT as e:
+            except Exception as e:
+                if not _transient(e):
+                    raise
                 log.warning("rpc_retry", what=what, attempt=attempt + 1, error=type(e).__name__)
                 if attempt == self.retries:
                     raise RpcUnavailable(
-                        f"RPC {self.url} did not answer {what} after {attempt + 1} attempts: "
-                        f"{type(e).__name__}",
+                        f"RPC {shown_url(self.url)} did not answer {what} after "
+                        f"{attempt + 1} attempts: {type(e).__name__}",
                         "check the node and the RPC URL",
                     ) from e
                 time.sleep(delay)
@@ -112,7 +142,14 @@ class Chain:
 
     def attempt(self, method: str, params: list[Any]) -> tuple[Any, str | None]:
         """A raw JSON-RPC request: its result, or the node's error message."""
-        reply = self.retry(method, lambda: self.w3.provider.make_request(method, params))  # type: ignore[arg-type]
+
+        def once() -> Any:
+            reply = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+            if busy(reply.get("error")):
+                raise RpcBusy(f"RPC {method}: {reply['error']}")
+            return reply
+
+        reply = self.retry(method, once)
         if "error" in reply:
             error = reply["error"]
             return None, str(error.get("message", error) if isinstance(error, dict) else error)
@@ -139,17 +176,27 @@ class Chain:
         data = fn._encode_transaction_data()  # noqa: SLF001 - web3's encoder, without a call
         return Prepared(fn.fn_name, str(fn.address), data, get_abi_output_types(fn.abi))
 
-    def read(self, calls: list[Prepared]) -> list[Any]:
-        """`eth_call` every prepared call at the latest block, in one JSON-RPC batch.
+    def read(self, calls: list[Prepared], block: int | None = None) -> list[Any]:
+        """`eth_call` every prepared call at `block` (default the latest), in one JSON-RPC
+        batch.
 
         Single values are returned as such, several outputs as a tuple.
         """
+        at = "latest" if block is None else hex(block)
         batch: list[tuple[Any, Any]] = [
-            ("eth_call", [{"to": c.to, "data": c.data}, "latest"]) for c in calls
+            ("eth_call", [{"to": c.to, "data": c.data}, at]) for c in calls
         ]
-        replies = self.retry(
-            f"batch of {len(calls)} calls", lambda: self.provider.make_batch_request(batch)
-        )
+
+        def once() -> Any:
+            replies = self.provider.make_batch_request(batch)
+            errors = [r.get("error") for r in replies] if isinstance(replies, list) else []
+            if not isinstance(replies, list) and busy(replies.get("error")):
+                errors = [replies.get("error")]
+            if any(busy(e) for e in errors):
+                raise RpcBusy(f"RPC batch of {len(calls)} calls: {next(filter(busy, errors))}")
+            return replies
+
+        replies = self.retry(f"batch of {len(calls)} calls", once)
         if not isinstance(replies, list):
             raise ChainError(f"RPC batch of {len(calls)} calls failed: {replies.get('error')}")
         out: list[Any] = []

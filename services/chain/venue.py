@@ -1,8 +1,10 @@
 """Aave orders executed on chain: Carry's venue plans them (its own checks and amounts),
 a signed transaction executes them, and the execution reports what the chain did.
 
-An order's deltas are the difference of the wallet's positions read before and after
-its transaction (so they are the chain's amounts, gas included), its cost the gas paid.
+An order's deltas are the difference of the wallet's positions read before its
+transaction and at the block that mined it (so they are the chain's amounts, gas
+included, and a later change to the wallet is left to the next refresh), its cost the
+gas paid.
 A transaction that would revert is refused before it is sent; one that reverts, is
 dropped or is replaced is a rejection naming why.
 """
@@ -50,9 +52,9 @@ class ChainVenue:
         self.loop = loop
         self.wallet = signer.address if signer else ""
 
-    def read(self, wallet: str | None = None) -> ChainPositions:
-        """The wallet's positions now."""
-        return read_positions(self.market, wallet or self.wallet)
+    def read(self, wallet: str | None = None, block: int | None = None) -> ChainPositions:
+        """The wallet's positions now (or as of `block`)."""
+        return read_positions(self.market, wallet or self.wallet, block)
 
     def execute(
         self, order: LendingOrder | FlashLoopOrder, ledger: dict[str, float], market: MarketSnapshot
@@ -72,7 +74,7 @@ class ChainVenue:
         outcome = self._send(order, plan, market, before)
         if not outcome.ok:
             return Rejection(f"transaction {outcome.status}: {outcome.reason}".rstrip(": "))
-        after = self.read()
+        after = self.read(block=outcome.block)
         deltas = [
             PositionDelta(k, after.balances[k] - before.balances.get(k, 0.0))
             for k in sorted(after.balances)

@@ -39,13 +39,37 @@ from services.onchain.aave import AaveRisk, account
 from services.position_monitor.actor import CAPITAL
 from services.runtime.actor import ActorContext, Out
 from services.runtime.follower import LedgerFollower
-from services.valuation.keys import AAVE, WALLET, declared_keys, parse_key
+from services.valuation.keys import AAVE, WALLET, atoken, declared_keys, parse_key
 
 if TYPE_CHECKING:
     from services.chain.positions import ChainPositions
     from services.chain.venue import ChainVenue
 
 Order = LendingOrder | FlashLoopOrder
+
+
+def eth_value(symbol: str, market: MarketSnapshot) -> float:
+    """ETH per token of `symbol` (WETH 1, an LST its rate, USDT by the oracle)."""
+    if symbol == "WETH":
+        return 1.0
+    if symbol == "USDT":
+        return market.oracle.get("USDT/USD", 1.0) / market.oracle["WETH/USD"]
+    return market.indices[f"lst:{symbol}/ETH"]
+
+
+def order_notional(order: Order, market: MarketSnapshot, ledger: dict[str, float]) -> float:
+    """What an Aave order moves, USD (the per-order limit's unit): the asset supplied,
+    withdrawn, borrowed or repaid; for the loop, the collateral it supplies (enter: the
+    equity over 1 - target LTV) or may sell (delever and exit: the collateral held,
+    times the fraction unwound)."""
+    usd = market.oracle["WETH/USD"]
+    if isinstance(order, LendingOrder):
+        return order.amount * eth_value(order.asset, market) * usd
+    if order.direction == "enter":
+        return order.amount / max(1.0 - order.target_ltv, 1e-9) * usd
+    held = ledger.get(atoken(order.lst), 0.0) * market.indices[f"aave:{order.lst}:liquidity_index"]
+    share = order.amount if order.direction == "exit" else 1.0
+    return held * min(share, 1.0) * eth_value(order.lst, market) * usd
 
 
 class LiveChainVenue(LedgerFollower):
@@ -150,7 +174,7 @@ class LiveChainVenue(LedgerFollower):
     # -- orders -------------------------------------------------------------------
     def _order(self, order: Order) -> list[Out]:
         market = self.check_version(order)
-        refusal = self.gate.refusal(0.0)
+        refusal = self.gate.refusal(order_notional(order, market, self.ledger))
         if refusal:
             self.log.warning("order_refused", order_id=order.order_id, reason=refusal)
             return [self._rejected(order, refusal)]

@@ -66,13 +66,27 @@ class ChainTime:
     Args:
         url: the node's RPC URL.
         timeout_s: per request.
+        retries: attempts after the first when the node does not answer.
+        backoff_s: before the first retry, doubled each time.
     """
 
-    def __init__(self, url: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, timeout_s: float = 10.0, retries: int = 3, backoff_s: float = 0.5
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
 
     def _read(self) -> int:
+        for attempt in range(self.retries):
+            try:
+                return self._read_once()
+            except (OSError, ValueError, KeyError, TypeError):  # no answer, or not a block
+                time.sleep(self.backoff_s * 2**attempt)
+        return self._read_once()
+
+    def _read_once(self) -> int:
         body = json.dumps(
             {
                 "jsonrpc": "2.0",

@@ -15,7 +15,14 @@ import pytest
 from services.chain.artifacts import Artifacts
 from services.chain.deploy import deploy_market
 from services.chain.market import AaveMarket
-from services.chain.node import ENV_RPC, Anvil, aave_artifacts, chain_id
+from services.chain.node import (
+    ENV_RPC,
+    Anvil,
+    aave_artifacts,
+    anvil_binary,
+    carry_contracts,
+    chain_id,
+)
 from services.chain.rpc import Chain
 from services.chain.verify.actions import BASE_PRICES
 from services.config.onchain import load_onchain
@@ -32,7 +39,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def rpc() -> Iterator[str]:
     """The tier's node: $CARRY_CHAIN, else a private anvil (fails loudly, never skips)."""
     try:
+        anvil_binary()  # some tests start private nodes, whatever CARRY_CHAIN says
         aave_artifacts()
+        carry_contracts()
     except ChainError as e:
         pytest.fail(f"the chain tier cannot run: {e}")
     url = os.environ.get(ENV_RPC)

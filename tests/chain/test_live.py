@@ -83,7 +83,7 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cha
             f'exchange = "anvil"\napi_url = "{node.url}"\naave_provider = "{addresses.provider}"\n'
             f'key_env = "{KEY_ENV}"\nloop = "{loop}"\n'
         )
-        yield chain, venues, wallet.address
+        yield chain, venues, key
     finally:
         node.stop()
 
@@ -122,8 +122,13 @@ def _live(venues: Path, out: Path, *extra: str) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def test_paper_and_trade_runs_on_the_local_chain(local, tmp_path: Path, monkeypatch) -> None:
-    chain, venues, wallet = local
+def test_paper_and_trade_runs_on_the_local_chain(
+    local, tmp_path: Path, monkeypatch, capsys, caplog
+) -> None:
+    chain, venues, key = local
+    owner = Account.from_key(key)
+    wallet = owner.address
+    monkeypatch.setenv("CARRY_LOG_LEVEL", "debug")  # every log line, to look for the key
     before = int(chain.request("eth_getBalance", [wallet, "latest"]), 16)
     with Accelerator(chain):
         paper = _live(venues, tmp_path / "paper")
@@ -135,15 +140,28 @@ def test_paper_and_trade_runs_on_the_local_chain(local, tmp_path: Path, monkeypa
     taken = 2 * 10**16  # 0.02 ETH, above the 0.01 reconciliation tolerance
 
     debt_token = market_debt_token(chain, venues)
-    moved: list[int] = []
+    moved: list[float] = []
 
     def transfer_out() -> None:
-        # Once the loop is on the chain, 0.02 ETH leaves the wallet behind Carry's back.
+        # Once the loop is on the chain, the wallet's owner sends 0.02 ETH elsewhere
+        # (signed with the same key, behind Carry's back).
         if moved or not int(chain.call(debt_token.functions.balanceOf(wallet))):
             return
-        now = int(chain.request("eth_getBalance", [wallet, "latest"]), 16)
-        chain.request("anvil_setBalance", [wallet, hex(now - taken)])
-        moved.append(now)
+        nonce = int(chain.request("eth_getTransactionCount", [wallet, "latest"]), 16)
+        tx = {
+            "to": chain.accounts[9],
+            "value": taken,
+            "gas": 21_000,
+            "maxFeePerGas": 10**11,
+            "maxPriorityFeePerGas": 10**9,
+            "nonce": nonce,
+            "chainId": 31337,
+        }
+        raw = "0x" + bytes(owner.sign_transaction(tx).raw_transaction).hex()
+        sent = chain.request("eth_sendRawTransaction", [raw])
+        receipt = chain.request("eth_getTransactionReceipt", [sent])
+        gas = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+        moved.append((taken + gas) / 1e18)
 
     with Accelerator(chain, change=transfer_out):
         trade = _live(
@@ -159,7 +177,7 @@ def test_paper_and_trade_runs_on_the_local_chain(local, tmp_path: Path, monkeypa
     assert trade["trades"] >= 1
     assert trade["rejected_orders"] == 0
     (found,) = [d for d in trade["discrepancies"] if d["key"] == "wallet:BaseToken:ETH"]
-    assert found["difference"] == pytest.approx(-0.02, abs=1e-9)
+    assert found["difference"] == pytest.approx(-moved[0], abs=1e-9)
     # The loop is on the chain: wstETH collateral, WETH debt, at the mode's target LTV.
     artifacts = Artifacts()
     from services.chain.discover import discover_market
@@ -174,3 +192,12 @@ def test_paper_and_trade_runs_on_the_local_chain(local, tmp_path: Path, monkeypa
     assert held.balances["aave_v3:aToken:awstETH"] > 0
     assert held.balances["aave_v3:debtToken:debtWETH"] > 0
     assert held.health_factor == pytest.approx(0.95 / 0.9094, rel=2e-3)
+
+    # The wallet's key is in no log line and no file of either run.
+    shown = capsys.readouterr()
+    texts = [shown.out, shown.err, caplog.text]
+    texts += [f.read_text(errors="replace") for f in tmp_path.rglob("*") if f.is_file()]
+    secret = key.lower().removeprefix("0x")
+    assert len(secret) == 64
+    assert all(secret not in t.lower() for t in texts)
+    assert any("chain_account" in t for t in texts)  # the logs were captured

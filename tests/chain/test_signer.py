@@ -143,3 +143,42 @@ def test_dropped_and_replaced_transactions_are_rejections_never_resent(market: A
         assert "was replaced" in replaced.reason
     finally:
         chain.request("evm_setAutomine", [True])
+
+
+def test_a_transaction_that_reverts_once_mined_is_rejected_with_aaves_reason(
+    market: AaveMarket,
+) -> None:
+    """The borrow passes its simulation; the collateral's price collapses before it is
+    mined, so it reverts on chain and the rejection names Aave's reason."""
+    chain, key = market.chain, dev_key(3)
+    signer = Signer(chain, key, poll_s=0.05)
+    lender = chain.accounts[4]
+    market.mint(lender, "USDT", 10**12)
+    market.approve(lender, "USDT")
+    market.supply(lender, "USDT", 10**12)
+    weeth, pool = market.tokens["weETH"].functions, market.pool.functions
+    assert signer.send(weeth.mint(signer.address, 10**18), "mint").ok
+    assert signer.send(weeth.approve(market.addresses.pool, MAX_UINT), "approve").ok
+    assert signer.send(
+        pool.supply(market.addresses.tokens["weETH"], 10**18, signer.address, 0), "supply"
+    ).ok
+    usdt, price = market.addresses.tokens["USDT"], market.price("weETH")
+    chain.request("evm_setAutomine", [False])
+    try:
+        results: list[object] = []
+        borrow = pool.borrow(usdt, 1000 * 10**6, 2, 0, signer.address)
+        worker = threading.Thread(target=lambda: results.append(signer.send(borrow, "borrow")))
+        worker.start()
+        while worker.is_alive() and not chain.request("txpool_content", [])["pending"]:
+            time.sleep(0.02)
+        market.set_price("weETH", price // 1000)
+        chain.request("evm_mine", [])
+        worker.join()
+    finally:
+        chain.request("evm_setAutomine", [True])
+        market.set_price("weETH", price)
+    (reverted,) = results
+    assert reverted.status == "reverted"
+    assert reverted.gas_eth > 0  # a reverted transaction still pays for its gas
+    assert reverted.reason == "36 (COLLATERAL_CANNOT_COVER_NEW_BORROW)"
+    assert signer.check_nonce() == reverted.nonce + 1  # its nonce is spent, nothing resent

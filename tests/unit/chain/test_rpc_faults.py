@@ -74,3 +74,12 @@ def test_missing_npm_packages_are_named(tmp_path: Path) -> None:
     assert "make chain-fetch" in str(e.value)
     with pytest.raises(ChainError, match=r"npm @aave/core-v3\) are not installed"):
         aave_artifacts(tmp_path)
+
+
+def test_messages_show_the_rpc_host_not_the_key_in_its_url() -> None:
+    chain = Chain("http://user:pw@127.0.0.1:9/v3/0123abcdkey", timeout=0.2, retries=0)
+    with pytest.raises(RpcUnavailable) as e:
+        chain.request("eth_blockNumber", [])
+    assert "http://127.0.0.1:9 did not answer" in e.value.message
+    assert "0123abcdkey" not in str(e.value)
+    assert "pw" not in str(e.value)
