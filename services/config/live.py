@@ -39,6 +39,8 @@ class LiveVenue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         confirmations: kind `chain`: blocks a transaction must have.
         tx_timeout_s: kind `chain`: how long to wait for a transaction before it counts
             as dropped.
+        api_url_env: an environment variable holding `api_url` instead (an RPC URL with
+            a provider's key in it is a secret: it is then never recorded).
     """
 
     kind: str = "cex"
@@ -58,6 +60,7 @@ class LiveVenue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     address: str = ""
     confirmations: Annotated[int, msgspec.Meta(ge=1)] = 1
     tx_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 180.0
+    api_url_env: str = ""
 
     @property
     def has_credentials(self) -> bool:

@@ -30,7 +30,7 @@ from services.config.run import ACTORS_BY_STRATEGY, RunConfig
 from services.errors import CarryError, ConfigError
 from services.launcher.backtest import Finished, _on_kafka
 from services.launcher.run import Progress, run_on_bus
-from services.live.secrets import read_secrets
+from services.live.secrets import read_secrets, rpc_url
 from services.live.venues import adapter_for, close_adapters
 from services.live.venues_file import CHAIN_PREFIXES, VENUE_KINDS
 from services.recorder.actor import Recorder
@@ -86,6 +86,8 @@ def check_venues(config: RunConfig, live: LiveConfig) -> None:
     for name, spec in sorted(live.venues.items()):
         if spec.kind == "cex":
             capabilities(name, spec)
+        else:
+            rpc_url(name, spec)
         secrets = read_secrets(name, spec)
         if live.trade and not secrets.key:
             raise ConfigError(

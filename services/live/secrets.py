@@ -58,6 +58,24 @@ def _read(venue: str, what: str, env: str, file: str) -> str:
     return ""
 
 
+def rpc_url(venue: str, spec: LiveVenue) -> str:
+    """A chain venue's RPC URL: the value of `api_url_env`, else `api_url`; `ConfigError`
+    if it names neither."""
+    env = spec.api_url_env
+    url = os.environ.get(env, "").strip() if env else spec.api_url
+    if env and not url:
+        raise ConfigError(
+            f"venue {venue}: the environment variable {env} (its RPC URL) is not set",
+            f"export {env}=https://... before starting",
+        )
+    if not url:
+        raise ConfigError(
+            f"venue {venue}: a chain venue needs its node's RPC URL",
+            "set api_url_env (an environment variable holding it) or api_url",
+        )
+    return url
+
+
 def read_secrets(venue: str, spec: LiveVenue) -> Secrets:
     """The credentials `spec` names; raise `ConfigError` naming what is missing."""
     key = _read(venue, "key", spec.key_env, spec.key_file)

@@ -15,7 +15,7 @@ from services.chain.venue import ChainVenue
 from services.config.live import LiveConfig
 from services.config.run import RunConfig
 from services.errors import ChainError, ConfigError
-from services.live.secrets import read_secrets
+from services.live.secrets import read_secrets, rpc_url
 from services.onchain.aave import RESERVES
 from services.valuation.keys import declared_keys, parse_key
 
@@ -35,14 +35,14 @@ def reserves_of(keys: list[str]) -> list[str]:
 def connect(venue: str, live: LiveConfig, ops: AaveOps, keys: list[str]) -> ChainVenue:
     """The venue's connection; `ConfigError` naming what is missing."""
     spec = live.venues[venue]
-    if not spec.api_url or not spec.aave_provider:
+    if not spec.aave_provider:
         raise ConfigError(
-            f"venue {venue}: a chain venue needs api_url (the RPC URL) and aave_provider",
-            "add them to its [venues] table",
+            f"venue {venue}: a chain venue needs aave_provider (the PoolAddressesProvider)",
+            "add it to its [venues] table",
         )
     artifacts = Artifacts()
     chain = Chain(
-        spec.api_url,
+        rpc_url(venue, spec),
         timeout=spec.timeout_ms / 1000,
         retries=live.retries,
         backoff=live.backoff_s,
@@ -71,7 +71,10 @@ def market_of(venue: str, live: LiveConfig, config: RunConfig) -> tuple[AaveMark
     spec = live.venues[venue]
     artifacts = Artifacts()
     chain = Chain(
-        spec.api_url, timeout=spec.timeout_ms / 1000, retries=live.retries, backoff=live.backoff_s
+        rpc_url(venue, spec),
+        timeout=spec.timeout_ms / 1000,
+        retries=live.retries,
+        backoff=live.backoff_s,
     )
     keys = sorted(declared_keys(config))
     addresses = discover_market(chain, artifacts, spec.aave_provider, reserves_of(keys))

@@ -20,7 +20,9 @@ def time_source(config: RunConfig) -> TimeSource:
         raise ConfigError(f"unknown time source {name!r}", "use `system` or a venue of the run")
     spec = live.venues[name]
     if spec.kind == "chain":
-        return ChainTime(spec.api_url, spec.timeout_ms / 1000, live.retries, live.backoff_s)
+        from services.live.secrets import rpc_url
+
+        return ChainTime(rpc_url(name, spec), spec.timeout_ms / 1000, live.retries, live.backoff_s)
     from services.live.venues import adapter_for
 
     adapter = adapter_for(name, live)

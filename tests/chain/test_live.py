@@ -23,6 +23,7 @@ from services.cli.main import main
 from services.config.onchain import load_onchain
 
 KEY_ENV = "CARRY_TEST_WALLET_KEY"
+URL_ENV = "CARRY_TEST_RPC_URL"
 
 
 class Accelerator:
@@ -77,11 +78,12 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cha
         ).ok
         loop = setup_loop(signer, artifacts, addresses, staker, ["wstETH"]).address
         monkeypatch.setenv(KEY_ENV, key)
+        monkeypatch.setenv(URL_ENV, node.url)
         venues = tmp_path / "venues.toml"
         venues.write_text(
             'wallet = "aave_v3"\ntime_source = "aave_v3"\n\n[venues.aave_v3]\nkind = "chain"\n'
-            f'exchange = "anvil"\napi_url = "{node.url}"\naave_provider = "{addresses.provider}"\n'
-            f'key_env = "{KEY_ENV}"\nloop = "{loop}"\n'
+            f'exchange = "anvil"\napi_url_env = "{URL_ENV}"\n'
+            f'aave_provider = "{addresses.provider}"\nkey_env = "{KEY_ENV}"\nloop = "{loop}"\n'
         )
         yield chain, venues, key
     finally:
@@ -193,7 +195,11 @@ def test_paper_and_trade_runs_on_the_local_chain(
     assert held.balances["aave_v3:debtToken:debtWETH"] > 0
     assert held.health_factor == pytest.approx(0.95 / 0.9094, rel=2e-3)
 
-    # The wallet's key is in no log line and no file of either run.
+    # The wallet's key is in no log line and no file of either run, the RPC URL in no file.
+    url = chain.url.removeprefix("http://")
+    assert not [
+        f for f in tmp_path.rglob("*") if f.is_file() and url in f.read_text(errors="replace")
+    ]
     shown = capsys.readouterr()
     texts = [shown.out, shown.err, caplog.text]
     texts += [f.read_text(errors="replace") for f in tmp_path.rglob("*") if f.is_file()]
