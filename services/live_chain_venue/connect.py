@@ -32,8 +32,8 @@ def reserves_of(keys: list[str]) -> list[str]:
     return [r for r in RESERVES if r in held]
 
 
-def connect(venue: str, live: LiveConfig, ops: AaveOps, keys: list[str]) -> ChainVenue:
-    """The venue's connection; `ConfigError` naming what is missing."""
+def _market(venue: str, live: LiveConfig, keys: list[str]) -> AaveMarket:
+    """The venue's node and the Aave market its addresses provider names."""
     spec = live.venues[venue]
     if not spec.aave_provider:
         raise ConfigError(
@@ -49,10 +49,17 @@ def connect(venue: str, live: LiveConfig, ops: AaveOps, keys: list[str]) -> Chai
         errors=artifacts.error_names(),
     )
     addresses = discover_market(chain, artifacts, spec.aave_provider, reserves_of(keys))
-    market = AaveMarket(chain, artifacts, addresses)
+    return AaveMarket(chain, artifacts, addresses)
+
+
+def connect(venue: str, live: LiveConfig, ops: AaveOps, keys: list[str]) -> ChainVenue:
+    """The venue's connection; `ConfigError` naming what is missing."""
+    spec = live.venues[venue]
+    market = _market(venue, live, keys)
+    chain = market.chain
     key = read_secrets(venue, spec).key
     signer = Signer(chain, key, spec.confirmations, spec.tx_timeout_s) if key else None
-    loop = loop_contract(chain, artifacts, spec.loop) if spec.loop else None
+    loop = loop_contract(chain, market.artifacts, spec.loop) if spec.loop else None
     if signer is not None and live.trade:
         _align_emode(market, signer, ops)
     venue_ = ChainVenue(market, signer, ops, loop)
@@ -68,17 +75,8 @@ def connect(venue: str, live: LiveConfig, ops: AaveOps, keys: list[str]) -> Chai
 
 def market_of(venue: str, live: LiveConfig, config: RunConfig) -> tuple[AaveMarket, str]:
     """The market of a chain venue for reading only, and an address to batch reads with."""
-    spec = live.venues[venue]
-    artifacts = Artifacts()
-    chain = Chain(
-        rpc_url(venue, spec),
-        timeout=spec.timeout_ms / 1000,
-        retries=live.retries,
-        backoff=live.backoff_s,
-    )
-    keys = sorted(declared_keys(config))
-    addresses = discover_market(chain, artifacts, spec.aave_provider, reserves_of(keys))
-    return AaveMarket(chain, artifacts, addresses), addresses.treasury
+    market = _market(venue, live, sorted(declared_keys(config)))
+    return market, market.addresses.treasury
 
 
 def _align_emode(market: AaveMarket, signer: Signer, ops: AaveOps) -> None:
