@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.data.files import check_data_dir
-from services.data.sample.folder import previous_sample_files, readme_text
+from services.data.sample.folder import SAMPLE_FORMAT, previous_sample_files, readme_text
 from services.data.sample.generate import generate_sample
 from services.errors import DataError
 
@@ -18,8 +18,12 @@ SAMPLE_END = "2024-05-01"
 
 
 def default_sample_dir(seed: int) -> Path:
-    """Where the sample for ``seed`` is cached: ``$TMPDIR/carry-sample/seed-<seed>``."""
-    return Path(tempfile.gettempdir()) / "carry-sample" / f"seed-{seed}"
+    """Where the sample for ``seed`` is cached: ``$TMPDIR/carry-sample/seed-<seed>-f<format>``.
+
+    The generator's format is in the name, so Carry versions with different generators
+    never replace each other's sample under a running reader.
+    """
+    return Path(tempfile.gettempdir()) / "carry-sample" / f"seed-{seed}-f{SAMPLE_FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -86,18 +90,21 @@ def ensure_sample(target: Path, seed: int) -> Path:
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
     try:
         generate_sample(staging, seed=seed, start=SAMPLE_START, end=SAMPLE_END)
         if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
+            # Moved aside, not deleted in place: a reader never meets half a folder.
+            os.replace(target, aside / target.name)
         os.replace(staging, target)
     except OSError:
         # Another process won the race: use its copy if it is complete.
         if not (readme.is_file() and _matches(readme, seed)):
             raise
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        for leftover in (staging, aside):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
     return target
 
 
