@@ -29,6 +29,7 @@ class PnLMonitor(Actor):
 
     name = "pnl_monitor"
     topics = (market_topic.TOPIC, positions_topic.TOPIC)
+    parks_on = (positions_topic.TOPIC,)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)

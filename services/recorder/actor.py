@@ -33,12 +33,55 @@ from services.runtime.actor import Actor, ActorContext, Out
 from services.valuation.keys import WALLET, cash, parse_key, perp
 from services.valuation.valuer import Valuer
 
+POSITION_COLUMNS = (
+    "step",
+    "time",
+    "position_key",
+    "asset",
+    "amount",
+    "unit_value",
+    "value",
+    "value_usd",
+    "delta",
+    "notional",
+)
+RISK_COLUMNS = (
+    "step",
+    "time",
+    "worst_margin_ratio",
+    "delta_ratio",
+    "health_factor",
+    "ltv",
+    "required_action",
+    "breaches",
+)
+MARGIN_COLUMNS = (
+    "step",
+    "time",
+    "venue",
+    "usdt_balance",
+    "notional_usdt",
+    "margin_ratio",
+    "maintenance_margin",
+    "initial_margin",
+)
+"""The columns a final exposure (per holding) and a final assessment (and per venue
+margin) append to, in the order `_exposure` and `_risk` fill them."""
+
+
+def _appenders(table: dict[str, list[Any]], names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The `append` of each named column of `table` (every one of its columns, once)."""
+    if sorted(names) != sorted(table):
+        raise ValueError(f"columns {names} do not match the table's {list(table)}")
+    return tuple(table[name].append for name in names)
+
 
 class Recorder(Actor):
     """Accumulates a run's tables column by column (`tables.TABLES` declares them)."""
 
     name = "recorder"
     topics = topics.ALL_TOPICS
+    parks_on = (positions.TOPIC,)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
@@ -69,6 +112,9 @@ class Recorder(Actor):
         """The cumulative attribution columns, in `COMPONENTS` order."""
         self._perp_keys: dict[str, bool] = {}
         """Per position key seen: whether it is a perp."""
+        self._position_appends = _appenders(self.positions, POSITION_COLUMNS)
+        self._risk_appends = _appenders(self.risk, RISK_COLUMNS)
+        self._margin_appends = _appenders(self.margins, MARGIN_COLUMNS)
         self._handlers: dict[str, Callable[[Event], None]] = {
             market.TOPIC: self._market,
             pnl.TOPIC: self._on_pnl,
@@ -155,46 +201,49 @@ class Recorder(Actor):
         self.exposure["step"].append(step)
         self.exposure["net_delta_value"].append(e.net_delta_value)
         self.exposure["gross"].append(e.gross)
-        cols = self.positions
         perps = self._perp_keys
+        a_step, a_time, a_key, a_asset, a_amount, a_unit, a_value, a_usd, a_delta, a_notional = (
+            self._position_appends
+        )
         for h in e.holdings:
             key = h.key
             is_perp = perps.get(key)
             if is_perp is None:
                 is_perp = perps[key] = parse_key(key).kind == "Perp"
-            cols["step"].append(step)
-            cols["time"].append(ts)
-            cols["position_key"].append(key)
-            cols["asset"].append(h.asset)
-            cols["amount"].append(h.amount)
-            cols["unit_value"].append(None if is_perp else h.price)
-            cols["value"].append(h.value)
-            cols["value_usd"].append(h.value_usd)
-            cols["delta"].append(h.delta)
-            cols["notional"].append(h.notional if is_perp else None)
+            a_step(step)
+            a_time(ts)
+            a_key(key)
+            a_asset(h.asset)
+            a_amount(h.amount)
+            a_unit(None if is_perp else h.price)
+            a_value(h.value)
+            a_usd(h.value_usd)
+            a_delta(h.delta)
+            a_notional(h.notional if is_perp else None)
 
     def _risk(self, e: RiskAssessment) -> None:
-        r = self.risk
-        r["step"].append(e.step)
-        r["time"].append(e.ts)
-        r["worst_margin_ratio"].append(e.worst_margin_ratio)
-        r["delta_ratio"].append(e.delta_ratio)
-        r["health_factor"].append(e.health_factor)
-        r["ltv"].append(e.ltv)
-        r["required_action"].append(e.required_action)
-        r["breaches"].append(
-            ",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches) or None
+        step, ts = e.step, e.ts
+        r_step, r_time, r_worst, r_delta, r_hf, r_ltv, r_action, r_breaches = self._risk_appends
+        r_step(step)
+        r_time(ts)
+        r_worst(e.worst_margin_ratio)
+        r_delta(e.delta_ratio)
+        r_hf(e.health_factor)
+        r_ltv(e.ltv)
+        r_action(e.required_action)
+        r_breaches(",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches) or None)
+        m_step, m_time, m_venue, m_balance, m_notional, m_ratio, m_maint, m_initial = (
+            self._margin_appends
         )
-        m = self.margins
         for v in e.margins:
-            m["step"].append(e.step)
-            m["time"].append(e.ts)
-            m["venue"].append(v.venue)
-            m["usdt_balance"].append(v.balance)
-            m["notional_usdt"].append(v.notional)
-            m["margin_ratio"].append(v.ratio if v.notional else None)
-            m["maintenance_margin"].append(v.maintenance)
-            m["initial_margin"].append(v.initial)
+            m_step(step)
+            m_time(ts)
+            m_venue(v.venue)
+            m_balance(v.balance)
+            m_notional(v.notional)
+            m_ratio(v.ratio if v.notional else None)
+            m_maint(v.maintenance)
+            m_initial(v.initial)
 
     def _trigger(self, t: Any) -> None:
         if isinstance(t, VenueExecution):

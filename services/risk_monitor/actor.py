@@ -67,6 +67,7 @@ class RiskMonitor(Actor):
 
     name = "risk_monitor"
     topics = (market_topic.TOPIC, exposure_topic.TOPIC)
+    parks_on = (exposure_topic.TOPIC,)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)

@@ -39,13 +39,16 @@ class Actor(abc.ABC):
 
     Subclasses set `name` and `topics`, implement `on_event`, and may override
     `waits_for` (an event whose prerequisites from other topics have not arrived yet is
-    parked and retried) and `on_start`.
+    parked and retried; `parks_on` names the topics it can hold back) and `on_start`.
     """
 
     name: ClassVar[str]
     topics: ClassVar[tuple[str, ...]]
     settles: ClassVar[bool] = False
     """True if the actor closes each step's settlement phase with a `PhaseDone` marker."""
+    parks_on: ClassVar[tuple[str, ...] | None] = None
+    """The topics whose events `waits_for` may hold back (None: any topic). Events of
+    the other topics go to `on_event` without asking `waits_for`."""
 
     def __init__(self, ctx: ActorContext) -> None:
         self.ctx = ctx

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from schemas import market as market_topic
+from schemas import orders as orders_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import OrderBase
@@ -17,6 +21,8 @@ class LedgerFollower(Actor):
     order waits for its step's market and for the ledger version it was sized on.
     Subclasses call `follow` from `on_event` and handle the rest.
     """
+
+    parks_on: ClassVar[tuple[str, ...] | None] = (market_topic.TOPIC, orders_topic.TOPIC)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)

@@ -25,6 +25,10 @@ Factory = Callable[[ActorContext], Actor]
 Deliver = Callable[[str, Event], list[Out]]
 
 
+def _nothing() -> None:
+    """No routes cached."""
+
+
 class Mailbox:
     """Delivers a run's events to one actor instance.
 
@@ -32,8 +36,12 @@ class Mailbox:
     with `dedup`, drops an event whose `event_id` was already handled (redelivery).
     """
 
-    def __init__(self, actor: Actor, dedup: bool) -> None:
+    def __init__(
+        self, actor: Actor, dedup: bool, reroute: Callable[[], None] | None = None
+    ) -> None:
         self.actor = actor
+        self.reroute = reroute or _nothing
+        """Called when parking starts or ends: the routes `route` gave are stale."""
         self.parked: list[tuple[str, Event]] = []
         self._dedup = dedup
         self._seen: dict[int, set[str]] = {}
@@ -41,26 +49,47 @@ class Mailbox:
         self._on_event = actor.on_event
         self._waits = actor.waits_for if type(actor).waits_for is not Actor.waits_for else None
         """None when the actor never parks (it keeps the base `waits_for`)."""
-        self.direct: Deliver | None = actor.on_event if self._waits is None and not dedup else None
-        """The actor's own handler when the mailbox adds nothing (no parking, no de-duplication)."""
+        self._parks = actor.parks_on
+
+    def route(self, topic: str) -> Deliver:
+        """What hands `topic`'s events to the actor: its own handler when the mailbox adds
+        nothing (no de-duplication, and a topic that never waits while nothing is parked),
+        `deliver_now` for a topic that never waits while events are parked, else `deliver`.
+        Valid until `reroute` is called."""
+        if self._dedup:
+            return self.deliver
+        if self._waits is None:
+            return self._on_event
+        if self._parks is not None and topic not in self._parks:
+            return self.deliver_now if self.parked else self._on_event
+        return self.deliver
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Hand `event` to the actor now or park it; return what the actor published."""
         if self._dedup and self._already_seen(event):
             return []
         waits = self._waits
-        if waits is not None and waits(topic, event):
+        parks = self._parks
+        if waits is not None and (parks is None or topic in parks) and waits(topic, event):
+            if not self.parked:
+                self.reroute()
             self.parked.append((topic, event))
             if len(self.parked) > MAX_PARKED:
                 raise InvariantError(
                     f"{self.actor.name} parked {len(self.parked)} events: a prerequisite never came"
                 )
             return []
+        return self.deliver_now(topic, event)
+
+    def deliver_now(self, topic: str, event: Event) -> list[Out]:
+        """Hand `event` to the actor, then the parked events it unblocked."""
         self.handled += 1
         CURRENT.event = event
         out = self._on_event(topic, event)
         if self.parked:
             out = out + self.retry()
+            if not self.parked:
+                self.reroute()
         CURRENT.event = None
         return out
 
@@ -116,6 +145,8 @@ class ActorHost:
         last step's final exposure and risk) may arrive after it and are still handled."""
         self.log = structlog.get_logger().bind(actor=kind)
         self.jobs = Jobs()
+        self.reroute: Callable[[], None] = _nothing
+        """Called when the routes `route` gave are stale (the bus that caches them sets it)."""
 
     def take(self) -> list[Out]:
         """Outputs of finished jobs, then of parked events they unblocked."""
@@ -139,16 +170,15 @@ class ActorHost:
                 return []
         return box.deliver(topic, event)
 
-    def route(self, run_id: str) -> Deliver | None:
-        """What hands `run_id`'s events (other than control) to this kind: the instance's
-        handler itself when its mailbox adds nothing, else the mailbox; None without an
-        instance. Valid until the next control event."""
+    def route(self, run_id: str, topic: str) -> Deliver | None:
+        """What hands `run_id`'s events of `topic` (not control) to this kind (see
+        `Mailbox.route`); None without an instance. Valid until the next control event."""
         if type(self).deliver is not ActorHost.deliver:
             return self.deliver
         box = self.boxes.get(run_id) or self.closing.get(run_id)
         if box is None:
             return None
-        return box.direct or box.deliver
+        return box.route(topic)
 
     def _control(self, event: Event, box: Mailbox | None) -> list[Out]:
         if isinstance(event, RunStarted):
@@ -159,7 +189,7 @@ class ActorHost:
                 return []
             self.closing.pop(event.run_id, None)
             actor = self.factory(self.context(config))
-            box = self.boxes[event.run_id] = Mailbox(actor, self.dedup)
+            box = self.boxes[event.run_id] = Mailbox(actor, self.dedup, self._reroute)
             return actor.on_start(event)
         if box is not None and isinstance(event, RunFinished | RunStopped):
             del self.boxes[event.run_id]
@@ -181,6 +211,9 @@ class ActorHost:
             # Operator switches (halts, acknowledgements, stop requests) reach every actor.
             return box.deliver(CONTROL, event)
         return []
+
+    def _reroute(self) -> None:
+        self.reroute()
 
     def context(self, config: RunConfig) -> ActorContext:
         """The context an instance of this kind gets for `config`."""

@@ -1,7 +1,8 @@
 """`MemoryBus`: every actor in one process, deterministic FIFO, no encoding.
 
 An event goes straight to the handlers of its topic and run (looked up once per topic
-and run, again after each control event, which may start or end instances).
+and run, again after each control event, which may start or end instances, and
+whenever an instance starts or stops parking events).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class MemoryBus:
         self._routes.clear()
         self._hosts.append(host)
         host.jobs.notify = self._notify
+        host.reroute = self._routes.clear
 
     async def start(self) -> None:
         """Nothing to connect."""
@@ -97,7 +99,7 @@ class MemoryBus:
     def _route(self, key: tuple[str, str]) -> tuple[Deliver, ...]:
         """The handlers of a (topic, run), in attachment order, until the next control event."""
         topic, run_id = key
-        found = (h.route(run_id) for h in self._subs.get(topic, ()))
+        found = (h.route(run_id, topic) for h in self._subs.get(topic, ()))
         targets = self._routes[key] = tuple(d for d in found if d is not None)
         return targets
 

@@ -31,6 +31,7 @@ class StrategyManager(Actor):
 
     name = "strategy"
     topics = (exposure_topic.TOPIC, risk_topic.TOPIC)
+    parks_on = (risk_topic.TOPIC,)
 
     def __init__(self, ctx: ActorContext, strategy: Strategy) -> None:
         super().__init__(ctx)

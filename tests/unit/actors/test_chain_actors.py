@@ -60,8 +60,8 @@ def _exposure(positions: dict[str, float], spot: float = 50_000.0) -> ExposureRe
     snap = PositionSnapshot(
         **envelope(0, "position_monitor"), phase=FINAL, version=3, positions=positions
     )
-    assert box.deliver("p", snap) == []  # waits for its market
-    box.deliver("m", market(0, prices=prices, oracle={"USDT/USD": 1.001}))
+    assert box.deliver("carry.positions.snapshots", snap) == []  # waits for its market
+    box.deliver("carry.market", market(0, prices=prices, oracle={"USDT/USD": 1.001}))
     (report,) = [e for _, e in monitor.on_event("p", snap)]
     return report
 
@@ -132,8 +132,8 @@ def test_strategy_sends_one_order_per_ledger_version_then_orders_done() -> None:
             breaches=[],
             required_action="none",
         )
-        assert box.deliver("r", risk) == []  # waits for its exposure
-        ((_, order),) = box.deliver("e", report)
+        assert box.deliver("carry.risk", risk) == []  # waits for its exposure
+        ((_, order),) = box.deliver("carry.exposure", report)
         return order
 
     wallet = [

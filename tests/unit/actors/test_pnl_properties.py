@@ -90,8 +90,8 @@ def test_basis_attribution_sums_to_the_equity_change(
         amount=1.0,
         deltas=[PositionDelta(k, v) for k, v in opening.items()],
     )
-    box.deliver("m", _market(0, p0, 1.0))
-    first = _report(box.deliver("p", _final(0, opening, [capital], 0)))
+    box.deliver("carry.market", _market(0, p0, 1.0))
+    first = _report(box.deliver("carry.positions.snapshots", _final(0, opening, [capital], 0)))
     assert first.reconciliation_error <= 1e-9 * max(1.0, abs(first.equity))
     trade = VenueExecution(
         **envelope(1, "cex_venue"),
@@ -122,8 +122,10 @@ def test_basis_attribution_sums_to_the_equity_change(
     closing["binance:BaseToken:BTC"] += trade_qty
     closing["binance:BaseToken:USDT"] += funding
     closing["wallet:BaseToken:USDT"] = -(trade_qty * p1 * 1.0004 + fee)
-    box.deliver("m", _market(1, p1, 1.0))
-    report = _report(box.deliver("p", _final(1, closing, [trade, settlement], 1)))
+    box.deliver("carry.market", _market(1, p1, 1.0))
+    report = _report(
+        box.deliver("carry.positions.snapshots", _final(1, closing, [trade, settlement], 1))
+    )
     scale = max(1.0, abs(report.equity), abs(first.equity), abs(usdt), btc * max(p0, p1))
     assert abs(report.step_pnl - sum(report.step_attribution.values())) <= 1e-9 * scale
     assert report.reconciliation_error <= 1e-9 * scale
@@ -151,11 +153,11 @@ def test_lending_interest_is_scaled_balance_times_index_growth(
         amount=scaled * i0,
         deltas=[PositionDelta("aave_v3:aToken:aUSDT", scaled)],
     )
-    box.deliver("m", _market(0, 1.0, i0, usd))
-    box.deliver("p", _final(0, positions, [capital], 0))
+    box.deliver("carry.market", _market(0, 1.0, i0, usd))
+    box.deliver("carry.positions.snapshots", _final(0, positions, [capital], 0))
     i1 = i0 * (1 + growth)
-    box.deliver("m", _market(1, 1.0, i1, usd))
-    report = _report(box.deliver("p", _final(1, positions, [], 1)))
+    box.deliver("carry.market", _market(1, 1.0, i1, usd))
+    report = _report(box.deliver("carry.positions.snapshots", _final(1, positions, [], 1)))
     interest = report.step_attribution.get("lending_interest", 0.0)
     assert abs(interest - scaled * (i1 - i0)) <= 1e-9 * scaled * i1
     assert report.equity_usd == report.equity * usd
@@ -202,8 +204,8 @@ def test_published_and_estimated_rewards_are_separate_parts_of_the_total(
         amount=weeth * r0,
         deltas=[PositionDelta("etherfi:LST:weETH", weeth)],
     )
-    box.deliver("m", _staking_market(0, r0, eigen, ethfi, 3000.0))
-    box.deliver("p", _final(0, positions, [capital], 0))
+    box.deliver("carry.market", _staking_market(0, r0, eigen, ethfi, 3000.0))
+    box.deliver("carry.positions.snapshots", _final(0, positions, [capital], 0))
     drops = [
         SeasonalReward(
             **envelope(1, "reward_emitter", n),
@@ -226,8 +228,8 @@ def test_published_and_estimated_rewards_are_separate_parts_of_the_total(
         "wallet:BaseToken:ETHFI": estimated,
     }
     r1 = r0 * (1 + growth)
-    box.deliver("m", _staking_market(1, r1, eigen, ethfi, 3000.0))
-    report = _report(box.deliver("p", _final(1, closing, drops, 1)))
+    box.deliver("carry.market", _staking_market(1, r1, eigen, ethfi, 3000.0))
+    report = _report(box.deliver("carry.positions.snapshots", _final(1, closing, drops, 1)))
     scale = max(1.0, abs(report.equity))
     parts = report.step_attribution
     assert abs(parts.get("seasonal_rewards", 0.0) - published * eigen) <= 1e-12 * scale

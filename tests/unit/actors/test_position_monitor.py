@@ -78,7 +78,11 @@ def test_settled_snapshot_is_identical_whatever_the_arrival_order(perm: list[int
         for pos, i in zip(sorted(order.index(j) for j in idx), sorted(idx), strict=True):
             order[pos] = i
     _, box = _monitor()
-    out = list(itertools.chain.from_iterable(box.deliver("t", events[i]) for i in order))
+    out = list(
+        itertools.chain.from_iterable(
+            box.deliver("carry.positions.triggers", events[i]) for i in order
+        )
+    )
     (snapshot,) = _snapshots(out)
     assert snapshot.phase == SETTLED
     assert snapshot.version == 0
@@ -93,9 +97,11 @@ def test_settled_snapshot_is_identical_whatever_the_arrival_order(perm: list[int
 
 def test_execution_then_orders_done_give_order_and_final_snapshots() -> None:
     _, box = _monitor()
-    box.deliver("t", _capital())
-    box.deliver("t", PhaseDone(**envelope(0, "funding_settler"), phase="settle"))
-    box.deliver("t", PhaseDone(**envelope(0, "cex_venue"), phase="settle"))
+    box.deliver("carry.positions.triggers", _capital())
+    box.deliver(
+        "carry.positions.triggers", PhaseDone(**envelope(0, "funding_settler"), phase="settle")
+    )
+    box.deliver("carry.positions.triggers", PhaseDone(**envelope(0, "cex_venue"), phase="settle"))
     execution = VenueExecution(
         **envelope(0, "cex_venue", 1),
         order_id="0/0",
@@ -105,11 +111,13 @@ def test_execution_then_orders_done_give_order_and_final_snapshots() -> None:
         instrument="USDT",
         deltas=[PositionDelta("wallet:BaseToken:USDT", -100.0), PositionDelta(USDT, 100.0)],
     )
-    (order,) = _snapshots(box.deliver("t", execution))
+    (order,) = _snapshots(box.deliver("carry.positions.triggers", execution))
     assert order.phase == ORDER
     assert order.last_order.status == "filled"
     (final,) = _snapshots(
-        box.deliver("o", OrdersDone(**envelope(0, "strategy", 1), based_on=order.version))
+        box.deliver(
+            "carry.orders", OrdersDone(**envelope(0, "strategy", 1), based_on=order.version)
+        )
     )
     assert final.phase == FINAL
     assert final.version == order.version + 1

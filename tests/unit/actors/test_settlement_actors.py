@@ -38,8 +38,10 @@ def test_funding_payment_is_size_times_mark_times_rate_with_the_right_sign(
 ) -> None:
     settler = FundingSettler(context(CONFIG))
     box = Mailbox(settler, dedup=False)
-    box.deliver("p", _final(0, {"binance:Perp:BTCUSDT": size}))
-    out = _events(box.deliver("m", market(1, prices={PERP: 60_000.0}, funding={PERP: rate})))
+    box.deliver("carry.positions.snapshots", _final(0, {"binance:Perp:BTCUSDT": size}))
+    out = _events(
+        box.deliver("carry.market", market(1, prices={PERP: 60_000.0}, funding={PERP: rate}))
+    )
     settlement, marker = out
     assert isinstance(settlement, M2MSettlement)
     assert isinstance(marker, PhaseDone)
@@ -52,26 +54,28 @@ def test_funding_payment_is_size_times_mark_times_rate_with_the_right_sign(
 def test_funding_settler_waits_for_the_previous_steps_final_ledger() -> None:
     settler = FundingSettler(context(CONFIG))
     box = Mailbox(settler, dedup=False)
-    out = box.deliver("m", market(1, prices={PERP: 60_000.0}, funding={PERP: 0.0001}))
+    out = box.deliver("carry.market", market(1, prices={PERP: 60_000.0}, funding={PERP: 0.0001}))
     assert out == []
     assert len(box.parked) == 1
-    out = _events(box.deliver("p", _final(0, {"binance:Perp:BTCUSDT": -1.0})))
+    out = _events(
+        box.deliver("carry.positions.snapshots", _final(0, {"binance:Perp:BTCUSDT": -1.0}))
+    )
     assert [type(e).__name__ for e in out] == ["M2MSettlement", "PhaseDone"]
 
 
 def test_no_funding_without_a_settlement_rate_or_a_position() -> None:
     settler = FundingSettler(context(CONFIG))
     box = Mailbox(settler, dedup=False)
-    box.deliver("p", _final(0, {"bybit:Perp:BTCUSDT": -1.0}))
-    out = _events(box.deliver("m", market(1, prices={PERP: 1.0}, funding={PERP: 0.001})))
+    box.deliver("carry.positions.snapshots", _final(0, {"bybit:Perp:BTCUSDT": -1.0}))
+    out = _events(box.deliver("carry.market", market(1, prices={PERP: 1.0}, funding={PERP: 0.001})))
     assert [type(e).__name__ for e in out] == ["PhaseDone"]
 
 
 def _venue_after(step0: dict[str, float], hi: float, close: float, lo: float | None = None):
     venue = CexVenue(context(CONFIG))
     box = Mailbox(venue, dedup=False)
-    box.deliver("p", _final(0, step0))
-    box.deliver("m", market(0, prices={PERP: 50_000.0}))
+    box.deliver("carry.positions.snapshots", _final(0, step0))
+    box.deliver("carry.market", market(0, prices={PERP: 50_000.0}))
     return _events(
         box.deliver(
             "m", market(1, prices={PERP: close}, highs={PERP: hi}, lows={PERP: lo or close})

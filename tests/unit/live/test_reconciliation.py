@@ -41,7 +41,7 @@ def _snaps(out: list) -> list[PositionSnapshot]:
 
 
 def _start(box: Mailbox, capital: float = 100_000.0) -> None:
-    box.deliver("m", market(0, prices=PRICES))
+    box.deliver("carry.market", market(0, prices=PRICES))
     box.deliver(
         "t",
         InitialCapital(
@@ -60,9 +60,12 @@ def _refresh(step: int, balances: dict[str, float], n: int = 0) -> PositionRefre
 
 
 def _settle(box: Mailbox, step: int, balances: dict[str, float]) -> PositionSnapshot:
-    box.deliver("t", _refresh(step, balances))
+    box.deliver("carry.positions.triggers", _refresh(step, balances))
     (snap,) = _snaps(
-        box.deliver("t", PhaseDone(**envelope(step, "live_cex_venue", 9), phase="settle"))
+        box.deliver(
+            "carry.positions.triggers",
+            PhaseDone(**envelope(step, "live_cex_venue", 9), phase="settle"),
+        )
     )
     return snap
 
@@ -111,10 +114,12 @@ def test_a_difference_above_the_halt_threshold_halts_until_acknowledged() -> Non
     _start(box)
     snap = _settle(box, 0, {WALLET: 90_000.0})
     assert "wallet:BaseToken:USDT" in snap.halted
-    (final,) = _snaps(box.deliver("o", OrdersDone(**envelope(0, "strategy", 1), based_on=0)))
+    (final,) = _snaps(
+        box.deliver("carry.orders", OrdersDone(**envelope(0, "strategy", 1), based_on=0))
+    )
     assert final.halted == snap.halted  # every later snapshot carries the halt
     box.deliver("c", HaltAcknowledged(**envelope(0, "launcher", 5), note="test"))
-    box.deliver("m", market(1, prices=PRICES))
+    box.deliver("carry.market", market(1, prices=PRICES))
     assert _settle(box, 1, {WALLET: 90_000.0}).halted == ""
 
 
@@ -122,8 +127,10 @@ def test_a_refresh_during_trading_is_applied_and_reported_with_the_next_snapshot
     box = _box()
     _start(box)
     _settle(box, 0, {WALLET: 100_000.0})
-    assert box.deliver("t", _refresh(0, {WALLET: 99_990.0}, n=3)) == []
-    (final,) = _snaps(box.deliver("o", OrdersDone(**envelope(0, "strategy", 1), based_on=0)))
+    assert box.deliver("carry.positions.triggers", _refresh(0, {WALLET: 99_990.0}, n=3)) == []
+    (final,) = _snaps(
+        box.deliver("carry.orders", OrdersDone(**envelope(0, "strategy", 1), based_on=0))
+    )
     assert final.positions[WALLET] == 99_990.0
     assert [d.key for d in final.discrepancies] == [WALLET]
     assert isinstance(final.applied[-1], PositionRefresh)
@@ -133,9 +140,12 @@ def test_the_opening_refresh_of_a_run_seeded_from_its_venues_is_not_a_discrepanc
     box = _box()
     _start(box, capital=0.0)
     opening = msgspec.structs.replace(_refresh(0, {WALLET: 5_000.0}), cause="capital")
-    box.deliver("t", opening)
+    box.deliver("carry.positions.triggers", opening)
     (snap,) = _snaps(
-        box.deliver("t", PhaseDone(**envelope(0, "live_cex_venue", 9), phase="settle"))
+        box.deliver(
+            "carry.positions.triggers",
+            PhaseDone(**envelope(0, "live_cex_venue", 9), phase="settle"),
+        )
     )
     assert snap.positions == {WALLET: 5_000.0}
     assert snap.discrepancies == []

@@ -126,7 +126,7 @@ def _pay_one(
         rate = 1.05 + 1e-6 * step
         prices = {f"uniswap:{drop.token}/WETH": token_eth} if token_eth else {}
         snapshot = market(step, ts=ts, prices=prices, indices={"lst:weETH/ETH": rate})
-        for _, e in box.deliver("m", snapshot):
+        for _, e in box.deliver("carry.market", snapshot):
             if isinstance(e, SeasonalReward) and e.drop == drop.drop:
                 hours = (drop.end_ns - drop.start_ns) // 3_600_000_000_000
                 return drop, e, [sum(eeth) / hours, sum(units) / hours]

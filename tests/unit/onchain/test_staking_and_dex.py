@@ -47,13 +47,22 @@ def _order(step: int, version: int, **fields):
 
 
 def _out(box: Mailbox, event) -> list:
-    return [e for _, e in box.deliver("x", event)]
+    from schemas import topics
+    from schemas.market import MarketSnapshot
+    from schemas.positions import PositionSnapshot
+
+    topic = topics.ORDERS
+    if isinstance(event, MarketSnapshot):
+        topic = topics.MARKET
+    elif isinstance(event, PositionSnapshot):
+        topic = topics.POSITIONS
+    return [e for _, e in box.deliver(topic, event)]
 
 
 def test_stake_mints_at_the_protocol_rate_and_unstake_claims_after_seven_days() -> None:
     venue = StakingVenue(context(STAKING))
     box = Mailbox(venue, dedup=False)
-    box.deliver("p", _ledger(0, {"wallet:BaseToken:ETH": 10.4}, 0, ORDER))
+    box.deliver("carry.positions.snapshots", _ledger(0, {"wallet:BaseToken:ETH": 10.4}, 0, ORDER))
     _out(box, _market(0))
     (staked,) = _out(
         box,
@@ -62,7 +71,7 @@ def test_stake_mints_at_the_protocol_rate_and_unstake_claims_after_seven_days() 
     assert {d.key: d.amount for d in staked.deltas} == pytest.approx(
         {"wallet:BaseToken:ETH": -10.4, "etherfi:LST:weETH": 10.0}
     )
-    box.deliver("p", _ledger(0, {"etherfi:LST:weETH": 10.0}, 1, ORDER))
+    box.deliver("carry.positions.snapshots", _ledger(0, {"etherfi:LST:weETH": 10.0}, 1, ORDER))
     (unstaked,) = _out(
         box,
         _order(
@@ -74,10 +83,10 @@ def test_stake_mints_at_the_protocol_rate_and_unstake_claims_after_seven_days() 
     )
     claimable = {"etherfi:LST:weETH": 6.0, "etherfi:BaseToken:ETH": 4.16}
     for step in range(1, 168):  # the queue is 7 days = 168 hourly steps
-        box.deliver("p", _ledger(step - 1, claimable, step + 1))
+        box.deliver("carry.positions.snapshots", _ledger(step - 1, claimable, step + 1))
         out = _out(box, _market(step))
         assert [type(e) for e in out] == [PhaseDone], step
-    box.deliver("p", _ledger(167, claimable, 200))
+    box.deliver("carry.positions.snapshots", _ledger(167, claimable, 200))
     claim, _marker = _out(box, _market(168))
     assert isinstance(claim, VenueExecution)
     assert claim.operation == "claim"
@@ -90,8 +99,8 @@ def test_lido_unstake_is_refused_wsteth_exits_by_market_sale() -> None:
     config = run_config("eth_staking_only", ["costs=false", "lst_type=wsteth"])
     venue = StakingVenue(context(config))
     box = Mailbox(venue, dedup=False)
-    box.deliver("p", _ledger(0, {"lido:LST:wstETH": 1.0}, 0, ORDER))
-    box.deliver("m", market(0, indices={"lst:wstETH/ETH": 1.17}))
+    box.deliver("carry.positions.snapshots", _ledger(0, {"lido:LST:wstETH": 1.0}, 0, ORDER))
+    box.deliver("carry.market", market(0, indices={"lst:wstETH/ETH": 1.17}))
     (refused,) = _out(
         box,
         _order(0, 0, kind=StakeOrder, venue="lido", operation="unstake", lst="wstETH", amount=1.0),
@@ -104,8 +113,11 @@ def test_lst_sale_pays_the_peg_discount_and_the_cost_bucket() -> None:
     config = run_config("eth_staking_only")
     dex = DexVenue(context(config))
     box = Mailbox(dex, dedup=False)
-    box.deliver("p", _ledger(0, {"etherfi:LST:weETH": 10.0, "wallet:BaseToken:ETH": 1.0}, 0, ORDER))
-    box.deliver("m", _market(0))
+    box.deliver(
+        "carry.positions.snapshots",
+        _ledger(0, {"etherfi:LST:weETH": 10.0, "wallet:BaseToken:ETH": 1.0}, 0, ORDER),
+    )
+    box.deliver("carry.market", _market(0))
     (sale,) = _out(
         box, _order(0, 0, kind=SwapOrder, venue="uniswap", sell="weETH", buy="ETH", amount=10.0)
     )

@@ -78,7 +78,7 @@ async def test_records_logged_by_a_directly_called_handler_carry_the_step() -> N
     try:
         host = ActorHost("talker", ("a",), _Talker)
         host.boxes[RUN.run_id] = Mailbox(host.factory(host.context(RUN)), dedup=False)
-        assert host.route(RUN.run_id) == host.boxes[RUN.run_id].actor.on_event
+        assert host.route(RUN.run_id, "a") == host.boxes[RUN.run_id].actor.on_event
         bus = MemoryBus()
         bus.attach(host)
         ts = 1_704_070_800_000_000_000  # 2024-01-01T01:00:00Z
@@ -92,3 +92,52 @@ async def test_records_logged_by_a_directly_called_handler_carry_the_step() -> N
         1,
         "2024-01-01T01:00:00Z",
     )
+
+
+class _Gated(Actor):
+    """Handles `b` events only after the `a` event of the same step; `c` never waits."""
+
+    name = "gated"
+    topics = ("a", "b", "c")
+    parks_on = ("b",)
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.have: set[int] = set()
+        self.handled: list[str] = []
+
+    def waits_for(self, topic: str, event: Event) -> bool:
+        return topic == "b" and event.step not in self.have
+
+    def on_event(self, topic: str, event: Event) -> list[Out]:
+        if topic == "a":
+            self.have.add(event.step)
+        self.handled.append(f"{topic}{event.step}")
+        return []
+
+
+async def test_a_topic_that_never_waits_goes_direct_until_something_is_parked() -> None:
+    host = ActorHost("gated", _Gated.topics, _Gated)
+    bus = MemoryBus()
+    bus.attach(host)
+    box = host.boxes[RUN.run_id] = Mailbox(host.factory(host.context(RUN)), False, host._reroute)
+    actor = box.actor
+    assert host.route(RUN.run_id, "c") == actor.on_event
+    assert host.route(RUN.run_id, "b") == box.deliver
+
+    def tick(step: int) -> Tick:
+        return Tick(**{**envelope(step, "src"), "run_id": RUN.run_id})
+
+    await bus.publish("c", tick(0))
+    await bus.publish("b", tick(1))  # parks: routes cached for "c" are stale
+    await bus.publish("c", tick(1))  # handled, then the parked b1 is retried (still waits)
+    assert bus.drain() == 3
+    assert actor.handled == ["c0", "c1"]
+    assert box.parked
+    assert host.route(RUN.run_id, "c") == box.deliver_now
+    await bus.publish("a", tick(1))
+    await bus.publish("c", tick(2))
+    assert bus.drain() == 2
+    assert actor.handled == ["c0", "c1", "a1", "b1", "c2"]
+    assert not box.parked
+    assert host.route(RUN.run_id, "c") == actor.on_event
