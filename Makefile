@@ -10,7 +10,7 @@ NAUTILUS := nautilus_trader==1.221.0
 # environment, never in Carry's dependencies.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration test-kafka test-package test-browser test-chain lint \
+.PHONY: help setup run test test-unit test-integration test-kafka test-secure test-package test-browser test-chain lint \
         typecheck format check bench bench-sweep bench-kafka data-check kafka-fetch kafka-start kafka-stop \
         chain-fetch chain-start chain-stop verify-aave clean
 
@@ -39,6 +39,9 @@ test-integration: setup ## real-data tests (needs CARRY_DATA)
 
 test-kafka: setup ## Kafka tests against the real broker from deploy/kafka
 	$(BIN)/pytest tests/kafka
+
+test-secure: setup kafka-fetch ## secured-bus tests: a SASL_SSL broker with SCRAM users and ACLs (deploy/kafka)
+	$(BIN)/pytest tests/secure
 
 test-package: setup ## build the wheel, install it into a fresh venv and run it (PyPI)
 	$(BIN)/pytest tests/package

@@ -67,8 +67,11 @@ def reachable(bootstrap: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def start_private(name: str, port: int, controller_port: int) -> Broker:
-    """Start a broker with `KAFKA_HOME=<repo>/.kafka-<name>` on the given ports."""
+def start_private(
+    name: str, port: int, controller_port: int, env: dict[str, str] | None = None
+) -> Broker:
+    """Start a broker with `KAFKA_HOME=<repo>/.kafka-<name>` on the given ports (`env`:
+    more settings of kafka.sh, e.g. KAFKA_SECURITY)."""
     home = REPO / f".kafka-{name}"
     shared_libs = REPO / ".kafka" / "libs"
     home.mkdir(exist_ok=True)
@@ -84,6 +87,7 @@ def start_private(name: str, port: int, controller_port: int) -> Broker:
             "KAFKA_HOME": str(home),
             "KAFKA_PORT": str(port),
             "KAFKA_CONTROLLER_PORT": str(controller_port),
+            **(env or {}),
         },
     )
     if reachable(broker.bootstrap, 0.5):

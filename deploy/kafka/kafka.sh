@@ -9,7 +9,10 @@
 #
 # Env knobs: KAFKA_HOME (<repo>/.kafka), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT
 # (19093), JAVA_HOME (/usr/lib/jvm/java-17-openjdk-amd64), KAFKA_KEEP_DATA (0),
-# KAFKA_CLUSTER_ID (generated), KAFKA_START_TIMEOUT (60), KAFKA_PY (python3).
+# KAFKA_CLUSTER_ID (generated), KAFKA_START_TIMEOUT (60), KAFKA_PY (python3),
+# KAFKA_AUTO_CREATE (false: the broker never creates a topic a client names),
+# KAFKA_SECURITY (plaintext, or sasl_ssl: TLS and SCRAM-SHA-512 users with ACLs, see
+# secure.sh; needs CARRY_KAFKA_USER and CARRY_KAFKA_PASSWORD or CARRY_KAFKA_PASSWORD_FILE).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +28,8 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 KAFKA_KEEP_DATA="${KAFKA_KEEP_DATA:-0}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_PY="${KAFKA_PY:-python3}"
+KAFKA_AUTO_CREATE="${KAFKA_AUTO_CREATE:-false}"
+KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
 HOST=127.0.0.1
 
 # The pinned version is read from the pom so that it is the only place to change.
@@ -33,6 +38,15 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+
+case "$KAFKA_SECURITY" in
+    plaintext) ;;
+    sasl_ssl) source "$SCRIPT_DIR/secure.sh" ;;
+    *) die "KAFKA_SECURITY=$KAFKA_SECURITY: use plaintext or sasl_ssl" ;;
+esac
+[[ "$KAFKA_AUTO_CREATE" == true || "$KAFKA_AUTO_CREATE" == false ]] \
+    || die "KAFKA_AUTO_CREATE=$KAFKA_AUTO_CREATE: use true or false"
+secure() { [[ "$KAFKA_SECURITY" == sasl_ssl ]]; }
 
 abs_home() {
     mkdir -p "$KAFKA_HOME"
@@ -123,11 +137,13 @@ bootstrap() { if [[ -f "$BOOTFILE" ]]; then cat "$BOOTFILE"; else echo "$HOST:$K
 
 # Real Kafka requests over a raw socket (no packages needed): ApiVersions v0, then
 # Metadata v1 with no topics, which must list this broker.  Exit 0 only if both answer.
+# With a CA file as $2 (the SASL_SSL listener): over TLS, ApiVersions only (Metadata
+# needs an authenticated client).
 kafka_probe() {
-    "$KAFKA_PY" - "$HOST" "$1" <<'PY'
-import socket, struct, sys
+    "$KAFKA_PY" - "$HOST" "$1" "${2:-}" <<'PY'
+import socket, ssl, struct, sys
 
-host, port = sys.argv[1], int(sys.argv[2])
+host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def call(sock, api_key, version, corr, body=b""):
     client = b"carry-kafka-sh"
@@ -150,7 +166,9 @@ def call(sock, api_key, version, corr, body=b""):
     return data[4:]
 
 try:
-    with socket.create_connection((host, port), timeout=2) as s:
+    with socket.create_connection((host, port), timeout=2) as raw:
+        s = ssl.create_default_context(cafile=cafile).wrap_socket(
+            raw, server_hostname=host) if cafile else raw
         s.settimeout(3)
         r = call(s, 18, 0, 1)                      # ApiVersions v0
         err, n = struct.unpack(">hi", r[:6])
@@ -162,6 +180,10 @@ try:
             apis[k] = (lo, hi)
         if 0 not in apis or 3 not in apis:
             sys.exit("ApiVersions lacks Produce/Metadata")
+        if cafile:
+            print("TLS %s; ApiVersions: %d APIs (Produce v%d-%d)"
+                  % (s.version(), len(apis), apis[0][0], apis[0][1]))
+            sys.exit(0)
         r = call(s, 3, 1, 2, struct.pack(">i", 0))  # Metadata v1, no topics
         nb, = struct.unpack(">i", r[:4])
         if nb < 1:
@@ -172,7 +194,7 @@ try:
         bport, = struct.unpack(">i", r[10 + hl:14 + hl])
         print("ApiVersions: %d APIs (Produce v%d-%d); Metadata: broker %d at %s:%d"
               % (len(apis), apis[0][0], apis[0][1], node, bhost, bport))
-except (OSError, ValueError, struct.error) as e:
+except (OSError, ValueError, struct.error, ssl.SSLError) as e:
     sys.exit("probe failed: %s" % e)
 PY
 }
@@ -193,8 +215,10 @@ write_configs() {
     sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
         -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
         -e "s|@KAFKA_DATA_DIR@|$DATA|g" \
+        -e "s|^auto.create.topics.enable=.*|auto.create.topics.enable=$KAFKA_AUTO_CREATE|" \
         "$TEMPLATE" >"$PROPS"
     ! grep -q '@[A-Z_]*@' "$PROPS" || die "unfilled placeholder in $PROPS"
+    if secure; then secure_props; fi
     # Console-only logging. Without an explicit config reload4j prints nothing at all
     # (no "Kafka Server started", no startup errors).
     cat >"$LOG4J" <<'EOF'
@@ -222,6 +246,10 @@ cmd_start() {
         ! port_open "$p" || die "port $HOST:$p is already in use (another broker? set KAFKA_PORT/KAFKA_CONTROLLER_PORT)"
     done
     cmd_fetch
+    if secure; then
+        secure_init
+        secure_certs
+    fi
 
     local t0 cid fmt_flags=()
     t0="$(now)"
@@ -235,6 +263,10 @@ cmd_start() {
         cid="$(new_cluster_id)"
     fi
     write_configs
+    if secure; then
+        local arg
+        while IFS= read -r -d '' arg; do fmt_flags+=("$arg"); done < <(scram_args)
+    fi
 
     local log4j_opt="-Dlog4j.configuration=file:$LOG4J"
     if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Djava.io.tmpdir="$KAFKA_HOME/tmp" "$log4j_opt" \
@@ -243,7 +275,7 @@ cmd_start() {
         cat "$LOGS/format.log" >&2
         die "storage format failed (see above)"
     fi
-    log "format ${fmt_flags[*]:-(fresh)} of $DATA (cluster id $cid) took $(elapsed "$t0") s"
+    log "format $([[ "${fmt_flags[0]:-}" == --ignore-formatted ]] && echo --ignore-formatted || echo "(fresh)") of $DATA (cluster id $cid${CLIENT_USER:+, SCRAM users admin and $CLIENT_USER}) took $(elapsed "$t0") s"
 
     [[ -f "$BROKER_LOG" ]] && mv -f "$BROKER_LOG" "$BROKER_LOG.prev"
     # Heap and G1 flags as in Kafka's kafka-server-start.sh / kafka-run-class.sh,
@@ -269,7 +301,7 @@ cmd_start() {
             rm -f "$PIDFILE"
             exit 1
         fi
-        if port_open "$KAFKA_PORT" && out="$(kafka_probe "$KAFKA_PORT" 2>&1)"; then
+        if port_open "$KAFKA_PORT" && out="$(kafka_probe "$KAFKA_PORT" "${CA_PEM:-}" 2>&1)"; then
             break
         fi
         if ((SECONDS >= deadline)); then
@@ -281,6 +313,10 @@ cmd_start() {
         sleep 0.3
     done
     log "$out"
+    if secure && ! secure_acls; then
+        stop_pid "$pid"
+        die "could not set the ACLs (output above)"
+    fi
     log "Kafka $KAFKA_VERSION ready (pid $pid) at $HOST:$KAFKA_PORT, format+start $(elapsed "$t0") s; log $BROKER_LOG"
 }
 

@@ -25,6 +25,7 @@ from services.reward_emitter.actor import run_drops
 from services.runtime.actor import Out
 from services.runtime.kafka.reader import read_run
 from services.runtime.kafka.url import KafkaUrl, is_memory, parse_kafka_url
+from services.runtime.kafka.watch import DEFAULT_BROKER_TIMEOUT_S
 from services.runtime.memory import MemoryBus
 from services.signals.file import run_signals
 
@@ -64,11 +65,13 @@ def backtest(
     progress: Progress | None = None,
     log_level: str = "warning",
     fixed_run_id: bool = False,
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
 ) -> Finished:
     """Run `config` on `bus` (in-process or Kafka) and write its results folder.
 
     On Kafka a run id must be unique on the bus: unless `fixed_run_id`, a random
-    suffix is added to the default id (a digest of the inputs).
+    suffix is added to the default id (a digest of the inputs); the run fails once the
+    broker has not answered for `broker_timeout_s`.
 
     Raises:
         OutputError: `out_dir` or `record` may not be written (checked before the run).
@@ -80,7 +83,10 @@ def backtest(
             config = msgspec.structs.replace(
                 config, run_id=f"{config.run_id}-{uuid.uuid4().hex[:8]}"
             )
-        return _on_kafka(config, parse_kafka_url(bus), out_dir, attach, record, progress, log_level)
+        url = parse_kafka_url(bus)
+        return _on_kafka(
+            config, url, out_dir, attach, record, progress, log_level, broker_timeout_s
+        )
     tap = RecordingTap() if record is not None else None
     started = time.perf_counter()
     recorder = run_memory(config, progress, tap)
@@ -132,11 +138,12 @@ def _on_kafka(
     record: Path | None,
     progress: Progress | None,
     log_level: str,
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
 ) -> Finished:
     started = time.perf_counter()
     kinds = [k for k in config.actors if k != "recorder"]
-    children = None if attach else Children(str(url), kinds, log_level)
-    recorder: Recorder = anyio.run(_run_kafka, config, url, children, progress)
+    children = None if attach else Children(str(url), kinds, log_level, broker_timeout_s)
+    recorder: Recorder = anyio.run(_run_kafka, config, url, children, progress, broker_timeout_s)
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
     if record is not None:
@@ -146,11 +153,17 @@ def _on_kafka(
 
 
 async def _run_kafka(
-    config: RunConfig, url: KafkaUrl, children: Children | None, progress: Progress | None
+    config: RunConfig,
+    url: KafkaUrl,
+    children: Children | None,
+    progress: Progress | None,
+    broker_timeout_s: float,
 ) -> Recorder:
     stop = anyio.Event()
     async with anyio.create_task_group() as tg:
         tg.start_soon(_until_signal, stop)
-        recorder = await run_on_kafka(config, url, children is None, progress, stop, children)
+        recorder = await run_on_kafka(
+            config, url, children is None, progress, stop, children, broker_timeout_s
+        )
         tg.cancel_scope.cancel()
     return recorder

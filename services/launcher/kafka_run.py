@@ -23,9 +23,13 @@ from services.recorder.actor import Recorder
 from services.registry import KINDS, host
 from services.runtime.host import ActorHost
 from services.runtime.kafka.bus import KafkaBus
+from services.runtime.kafka.marks import HEARTBEAT_S
 from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.watch import DEFAULT_BROKER_TIMEOUT_S
 
 POLL_S = 0.05
+ABORT_TIMEOUT_S = 5.0
+"""How long a failing run tries to tell the bus it stopped."""
 WATCH_S = 0.5
 STALL_WARN_S = 10.0
 
@@ -37,6 +41,7 @@ async def run_on_kafka(
     progress: Progress | None = None,
     stop: anyio.Event | None = None,
     children: Children | None = None,
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
 ) -> Recorder:
     """Run `config` on Kafka and return its recorder once the run is complete.
 
@@ -47,33 +52,46 @@ async def run_on_kafka(
         progress: called with `(steps done, steps)`.
         stop: set it to abandon the run (a `RunStopped` is published).
         children: the processes to start (default: one per actor kind of the run).
+        broker_timeout_s: how long the run waits for an unreachable broker.
 
     Raises:
-        BrokerError: no broker at `url`.
+        BrokerError: no broker at `url`, or it went away for longer than the deadline,
+            or it lost the run's topics.
         RunAborted: `stop` was set, or an actor process kept dying.
+
+    A run that ends without completing is stopped on the bus (`RunStopped`, so serving
+    actors drop it) and marked closed, as far as the broker still answers.
     """
     kinds = [k for k in config.actors if k != "recorder"]
-    bus = KafkaBus(url, follow_run=config.run_id)
+    bus = KafkaBus(url, follow_run=config.run_id, broker_timeout_s=broker_timeout_s)
     recorder_host = host("recorder", dedup=True)
     bus.attach(recorder_host)
     await bus.start()
     if not attach and children is None:
-        children = Children(str(url), kinds)
+        children = Children(str(url), kinds, broker_timeout_s=broker_timeout_s)
     run = _Run(config, bus, recorder_host, kinds, None if attach else children, stop)
-    ok = False
     try:
         if run.children is not None:
             run.children.start()
         await bus.publish(control.TOPIC, run_started(config))
-        rec = await run.wait(progress)
-        ok = True
-        return rec
+        return await run.wait(progress)
+    except BaseException as e:
+        with anyio.move_on_after(ABORT_TIMEOUT_S, shield=True):
+            await bus.stop_run(_stopped(config, run.failure or _reason(e)))
+        raise
     finally:
-        if run.children is not None:
-            run.children.stop(keep_logs=not ok)
-            if not ok:
-                run.log.warning("actor_logs_kept", folder=str(run.children.log_dir))
-        await bus.stop()
+        with anyio.CancelScope(shield=True):
+            if run.children is not None:
+                await anyio.to_thread.run_sync(run.children.stop)
+            await bus.stop()
+
+
+def _reason(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    if isinstance(error, RunAborted | KeyboardInterrupt | anyio.get_cancelled_exc_class()):
+        return "stopped by the user"
+    return str(error).split("\n")[0][:300]
 
 
 class _Run:
@@ -104,6 +122,7 @@ class _Run:
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._settle)
             tg.start_soon(self._watch)
+            tg.start_soon(self._renew)
             if progress is not None:
                 tg.start_soon(
                     report_progress, self.recorder, self.config.steps, progress, self.done
@@ -113,7 +132,6 @@ class _Run:
         rec = self.recorder()
         if not self.quiet or rec is None:
             reason = self.failure or "stopped by the user"
-            await self.bus.publish(control.TOPIC, _stopped(self.config, reason))
             raise RunAborted(
                 f"run {self.config.run_id} was stopped before its end: {reason}",
                 "nothing was written; start it again",
@@ -145,6 +163,16 @@ class _Run:
                 self.log.warning("run_waiting", step=step, waited_s=round(time.monotonic() - since))
                 since = time.monotonic()
             await anyio.sleep(POLL_S)
+
+    async def _renew(self) -> None:
+        """Renew the run's open mark while it runs (a run without renewals for long is
+        closed as abandoned by the processes that start later)."""
+        last = time.monotonic()
+        while not self.done():
+            if time.monotonic() - last >= HEARTBEAT_S:
+                await self.bus.renew_runs()
+                last = time.monotonic()
+            await anyio.sleep(WATCH_S)
 
     async def _watch(self) -> None:
         while not self.done() and self.children is not None:

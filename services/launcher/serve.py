@@ -1,15 +1,21 @@
 """`carry serve`: host actor kinds on Kafka until stopped.
 
 Startup and recovery are one path: a fresh bus replays each assigned partition from
-its beginning (outputs dropped below the committed offsets) and then runs live. If
-the group hands this process partitions whose history it does not hold, it starts
-over the same way (crash-only, without exiting). `/healthz` and `/metrics` are served
-on the metrics address throughout.
+where the runs still open begin (outputs dropped below the committed offsets) and then
+runs live. If the group hands this process partitions whose history it does not hold,
+it starts over the same way (crash-only, without exiting). `/healthz` and `/metrics`
+are served on the metrics address throughout. One SIGTERM (or SIGINT) ends it: a start
+in progress is abandoned, a running bus drains for at most a few seconds. Started by a
+launcher (`parent`), it also ends when that process dies.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import signal
+from dataclasses import dataclass
 
 import anyio
 import structlog
@@ -19,44 +25,65 @@ from services.registry import host
 from services.runtime.kafka.bus import KafkaBus
 from services.runtime.kafka.loop import RestartNeeded
 from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.watch import DEFAULT_BROKER_TIMEOUT_S
 from services.runtime.metrics import Metrics
 from services.version import carry_version
 
 DEFAULT_METRICS_ADDR = "127.0.0.1:0"
 """Loopback, any free port (the port is logged); containers set 0.0.0.0:9464."""
+PR_SET_PDEATHSIG = 1
+PARENT_CHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How one `carry serve` process runs.
+
+    Attributes:
+        instance: its member id in each kind's group (None: derive a free one).
+        metrics_addr: where `/healthz` and `/metrics` answer.
+        broker_timeout_s: how long it waits for an unreachable broker before failing.
+        parent: the pid of the launcher it dies with (None: none).
+    """
+
+    instance: str | None = None
+    metrics_addr: str = DEFAULT_METRICS_ADDR
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S
+    parent: int | None = None
 
 
 async def serve(
     kinds: list[str],
     url: KafkaUrl,
     stop: anyio.Event,
-    instance: str = "0",
+    options: ServeOptions | None = None,
     metrics: Metrics | None = None,
 ) -> None:
     """Run `kinds` (one consumer group each) until `stop` is set, then drain and leave.
 
-    Args:
-        kinds: actor kinds.
-        url: the bus.
-        stop: set to drain and return.
-        instance: static member id in each kind's group; give each process serving
-            the same kind its own (a second process with the same id fences the first).
-        metrics: counters and health state to keep up to date.
-
     Raises:
-        BrokerError: no broker at `url` (within a few seconds).
+        BrokerError: no broker at `url` (within a few seconds), or it went away for
+            longer than the deadline, or it lost Carry's topics.
+        ConfigError: the instance id is held by a live process.
     """
+    options = options or ServeOptions()
     metrics = metrics or Metrics()
     log = structlog.get_logger().bind(actors=kinds, bus=str(url))
     while not stop.is_set():
-        bus = KafkaBus(url, instance=instance, metrics=metrics)
+        bus = KafkaBus(
+            url,
+            instance=options.instance,
+            metrics=metrics,
+            broker_timeout_s=options.broker_timeout_s,
+        )
         for kind in kinds:
             bus.attach(host(kind, dedup=True))
         metrics.lags = bus.lags
         try:
-            await bus.start()
+            if not await _start_unless_stopped(bus, stop):
+                break
             metrics.state = "serving"
-            log.info("serving")
+            log.info("serving", instance=bus.instance)
             await bus.run_until(stop.is_set)
         except* RestartNeeded as group:
             metrics.state = "restarting"
@@ -68,32 +95,64 @@ async def serve(
     log.info("stopped")
 
 
+async def _start_unless_stopped(bus: KafkaBus, stop: anyio.Event) -> bool:
+    """Start `bus`; give up at once if `stop` is set meanwhile (then return False)."""
+    async with anyio.create_task_group() as tg:
+
+        async def cancel_on_stop() -> None:
+            await stop.wait()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(cancel_on_stop)
+        await bus.start()
+        tg.cancel_scope.cancel()
+    return not stop.is_set()
+
+
 async def serve_until_signal(
-    kinds: list[str], url: KafkaUrl, instance: str = "0", metrics_addr: str = DEFAULT_METRICS_ADDR
+    kinds: list[str], url: KafkaUrl, options: ServeOptions | None = None
 ) -> None:
-    """`serve` until SIGTERM or SIGINT (which drain), with `/healthz` and `/metrics` on
-    `metrics_addr`; a second signal raises."""
+    """`serve` until SIGTERM or SIGINT (which drain), or the parent's death, with
+    `/healthz` and `/metrics` on the metrics address; a second signal raises."""
+    options = options or ServeOptions()
     stop = anyio.Event()
     metrics = Metrics(carry_version())
-    listener = await listen(metrics_addr)
+    if options.parent is not None:
+        die_with_parent()
+    listener = await listen(options.metrics_addr)
     structlog.get_logger().info(
         "metrics_listening",
-        addr=metrics_addr,
+        addr=options.metrics_addr,
         port=bound_port(listener),
         paths=["/healthz", "/metrics"],
     )
     async with listener:
-        await _serve_signals(kinds, url, instance, stop, metrics, listener)
+        await _serve_signals(kinds, url, options, stop, metrics, listener)
+
+
+def die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the parent process dies (Linux; elsewhere the
+    parent watch in `_serve_signals` does it, within a second)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 async def _serve_signals(
     kinds: list[str],
     url: KafkaUrl,
-    instance: str,
+    options: ServeOptions,
     stop: anyio.Event,
     metrics: Metrics,
     listener: Listener,
 ) -> None:
+    log = structlog.get_logger()
+
+    def drain(why: str) -> None:
+        log.info("draining", reason=why)
+        metrics.state = "stopping"
+        stop.set()
+
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with anyio.create_task_group() as tg:
 
@@ -101,11 +160,18 @@ async def _serve_signals(
                 async for signum in signals:
                     if stop.is_set():
                         raise KeyboardInterrupt
-                    structlog.get_logger().info("draining", signal=signum)
-                    metrics.state = "stopping"
-                    stop.set()
+                    drain(signal.Signals(signum).name)
+
+            async def watch_parent(parent: int) -> None:
+                while not stop.is_set():
+                    if os.getppid() != parent:
+                        drain(f"parent process {parent} is gone")
+                        return
+                    await anyio.sleep(PARENT_CHECK_S)
 
             tg.start_soon(watch)
+            if options.parent is not None:
+                tg.start_soon(watch_parent, options.parent)
             tg.start_soon(serve_http, listener, metrics)
-            await serve(kinds, url, stop, instance, metrics)
+            await serve(kinds, url, stop, options, metrics)
             tg.cancel_scope.cancel()

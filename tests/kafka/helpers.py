@@ -95,3 +95,39 @@ class Served:
         """`kind`'s log so far."""
         path = self.logs / f"{kind}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+def backtest_args(days: int) -> list[str]:
+    """`carry backtest` arguments for btc_basis over `days` days (real data if CARRY_DATA
+    is set, else the synthetic sample)."""
+    data_dir = os.environ.get("CARRY_DATA")
+    start = dt.date(2024, 9, 1) if data_dir else dt.date(2024, 1, 1)
+    end = start + dt.timedelta(days=days)
+    args = ["backtest", "--mode", "btc_basis", "--quiet"]
+    args += ["--set", f"start={start}", "--set", f"end={end}"]
+    return args + (["--data", data_dir] if data_dir else [])
+
+
+def children_of(pid: int) -> list[int]:
+    """Pids of the live processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"

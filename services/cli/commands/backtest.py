@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from services.cli.commands.env import ENV_DATA, env_bus
+from services.cli.commands.env import ENV_DATA, add_broker_timeout, env_bus
 from services.cli.progress import ProgressBar
 from services.cli.summary import format_summary
 from services.config.modes import available_modes
@@ -61,6 +61,7 @@ def add(
         help="kafka: use `carry serve` processes already running (default: start one per actor)",
     )
     bt.add_argument("--record", metavar="FILE", help="also write the run's record to FILE")
+    add_broker_timeout(bt)
     bt.set_defaults(handler=run)
 
 
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         progress=None if args.quiet else ProgressBar(config.mode),
         log_level=args.log_level,
         fixed_run_id=bool(args.run_id),
+        broker_timeout_s=args.broker_timeout,
     )
     sys.stdout.write(format_summary(finished.summary, str(finished.out_dir), finished.wall_s))
     if finished.bus != "memory://":

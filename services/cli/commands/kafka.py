@@ -19,6 +19,7 @@ from services.cli.commands.env import (
     ENV_ACTORS,
     ENV_INSTANCE,
     ENV_METRICS_ADDR,
+    add_broker_timeout,
     env_bus,
     kafka_url,
 )
@@ -26,8 +27,9 @@ from services.cli.summary import format_summary
 from services.errors import ConfigError
 from services.launcher.http import parse_addr
 from services.launcher.records import export_run, replay_run
-from services.launcher.serve import DEFAULT_METRICS_ADDR, serve_until_signal
+from services.launcher.serve import DEFAULT_METRICS_ADDR, ServeOptions, serve_until_signal
 from services.registry import KINDS
+from services.runtime.kafka.members import check_instance
 
 
 def add(
@@ -41,8 +43,9 @@ def add(
     srv.add_argument("--bus", default=env_bus(), help=BUS_HELP)
     srv.add_argument(
         "--instance",
-        default=os.environ.get(ENV_INSTANCE, "0"),
-        help=f"member id in each kind's group, unique per process of a kind (${ENV_INSTANCE})",
+        default=os.environ.get(ENV_INSTANCE) or None,
+        help=f"member id in each kind's group, refused if a live process holds it "
+        f"(${ENV_INSTANCE}; default: the first free <host>.<n>)",
     )
     srv.add_argument(
         "--metrics-addr",
@@ -51,6 +54,8 @@ def add(
         help=f"where /healthz and /metrics answer (${ENV_METRICS_ADDR}; default "
         f"{DEFAULT_METRICS_ADDR}: loopback, any free port, logged)",
     )
+    add_broker_timeout(srv)
+    srv.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     srv.set_defaults(handler=_serve)
 
     exp = sub.add_parser(
@@ -85,7 +90,13 @@ def _serve(args: argparse.Namespace) -> int:
         )
     url = kafka_url(args.bus, "carry serve")
     parse_addr(args.metrics_addr)
-    anyio.run(serve_until_signal, list(dict.fromkeys(kinds)), url, args.instance, args.metrics_addr)
+    options = ServeOptions(
+        instance=check_instance(args.instance) if args.instance else None,
+        metrics_addr=args.metrics_addr,
+        broker_timeout_s=args.broker_timeout,
+        parent=args.parent,
+    )
+    anyio.run(serve_until_signal, list(dict.fromkeys(kinds)), url, options)
     return 0
 
 

@@ -11,19 +11,44 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import aiokafka.admin.client
+import aiokafka.client
 import anyio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
+from aiokafka.protocol.metadata import MetadataRequest
 
 from services.errors import BrokerError
+from services.runtime.kafka.auth import client_options, refusal, scrub
 from services.runtime.kafka.url import KafkaUrl
 
-CONNECT_TIMEOUT_S = 5.0
-"""How long `carry serve` / `carry backtest` wait for a broker before failing."""
+CONNECT_TIMEOUT_S = 10.0
+"""How long `carry serve` / `carry backtest` wait for a broker before failing (a refused
+connection fails at once; this bounds a broker that accepts but does not answer)."""
 TOPIC_EXISTS = 36
+UNKNOWN_TOPIC = 3
+SEGMENT_SHARE = 4
+"""A topic's segments roll after a quarter of its retention: retention deletes whole
+segments, so records leave at most a quarter late."""
+
+
+class _NoAutoCreate(MetadataRequest):  # type: ignore[misc]
+    """A metadata request that never asks the broker to create the topics it names.
+
+    aiokafka asks for auto-creation whenever a producer or consumer looks a topic up,
+    so a broker that lost its data would get Carry's topics back with its default
+    partition count. Carry creates its topics itself (`ensure_topics`), with its own.
+    """
+
+    def __init__(self, topics: list[str] | None = None, allow_auto_topic_creation: bool = False):
+        super().__init__(topics, False)
+
+
+aiokafka.client.MetadataRequest = _NoAutoCreate
+aiokafka.admin.client.MetadataRequest = _NoAutoCreate
 LINGER_MS = 0
 """Producer linger: outputs of one batch are sent together anyway (one send per await)."""
 FETCH_MAX_WAIT_MS = 500
@@ -42,17 +67,22 @@ def quiet_client_logs(debug: bool = False) -> None:
 
 
 def unreachable(url: KafkaUrl, why: object) -> BrokerError:
-    """The error for a broker that does not answer."""
-    return BrokerError(
-        f"cannot reach Kafka at {url.bootstrap}: {why}",
-        "start it with deploy/kafka/kafka.sh start or check --bus",
-    )
+    """The error for a broker that does not answer (or does not let this client in)."""
+    fix = "start it with deploy/kafka/kafka.sh start or check --bus"
+    if url.security == "plaintext":
+        fix += " (a secured broker needs ?security=sasl_ssl&ca=PATH)"
+    else:
+        fix += ", CARRY_KAFKA_USER and CARRY_KAFKA_PASSWORD (or CARRY_KAFKA_PASSWORD_FILE)"
+    return BrokerError(scrub(f"cannot reach Kafka at {url.bootstrap}: {why}"), fix)
 
 
 async def connect_admin(url: KafkaUrl, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
-    """A started admin client; raise `BrokerError` within `timeout_s` if there is no broker."""
+    """A started admin client; raise `BrokerError` within `timeout_s` if there is no broker
+    (or it refuses this client's TLS or credentials)."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=url.bootstrap, request_timeout_ms=int(timeout_s * 1000)
+        bootstrap_servers=url.bootstrap,
+        request_timeout_ms=int(timeout_s * 1000),
+        **client_options(url),
     )
     try:
         with anyio.fail_after(timeout_s):
@@ -63,7 +93,7 @@ async def connect_admin(url: KafkaUrl, timeout_s: float = CONNECT_TIMEOUT_S) -> 
         raise unreachable(url, f"no answer within {timeout_s:.0f} s") from e
     except (KafkaError, OSError) as e:
         await _close(admin)
-        raise unreachable(url, e) from e
+        raise unreachable(url, await refusal(url, timeout_s) or e) from e
     return admin
 
 
@@ -73,14 +103,20 @@ async def _close(admin: Any) -> None:
 
 
 async def ensure_topics(admin: Any, url: KafkaUrl, bases: Iterable[str]) -> None:
-    """Create the topics that do not exist yet, with `url.partitions` partitions each."""
+    """Create the topics that do not exist yet, with `url.partitions` partitions each and
+    `url.retention_ms` retention."""
     names = sorted({url.topic(b) for b in bases})
     existing = set(await admin.list_topics())
     missing = [n for n in names if n not in existing]
     if not missing:
         return
+    configs = {
+        "retention.ms": str(url.retention_ms),
+        "segment.ms": str(max(60_000, url.retention_ms // SEGMENT_SHARE)),
+    }
     response = await admin.create_topics(
-        [NewTopic(n, url.partitions, 1) for n in missing], timeout_ms=10_000
+        [NewTopic(n, url.partitions, 1, topic_configs=configs) for n in missing],
+        timeout_ms=10_000,
     )
     for name, code, *rest in response.topic_errors:
         if code not in (0, TOPIC_EXISTS):
@@ -116,10 +152,12 @@ def partition_for(run_id: str, partitions: int) -> int:
     return int(murmur2(run_id.encode()) & 0x7FFFFFFF) % partitions
 
 
-def make_producer(url: KafkaUrl, linger_ms: int = LINGER_MS) -> Any:
+def make_producer(url: KafkaUrl, linger_ms: int = LINGER_MS, client_id: str = "carry") -> Any:
     """An idempotent producer (acks=all) that rides out a broker restart."""
     return AIOKafkaProducer(
         bootstrap_servers=url.bootstrap,
+        client_id=client_id,
+        **client_options(url),
         enable_idempotence=True,
         acks="all",
         linger_ms=linger_ms,
@@ -135,6 +173,7 @@ def make_consumer(
     instance: str | None = None,
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     fetch_min_bytes: int = 1,
+    client_id: str = "carry",
 ) -> Any:
     """A consumer with manual commits, reading from the start of the log.
 
@@ -145,6 +184,8 @@ def make_consumer(
     """
     return AIOKafkaConsumer(
         bootstrap_servers=url.bootstrap,
+        client_id=client_id,
+        **client_options(url),
         group_id=group,
         group_instance_id=f"{group}.{instance}" if group and instance else None,
         enable_auto_commit=False,

@@ -29,6 +29,7 @@ from services.runtime.bus import Done
 from services.runtime.host import ActorHost
 from services.runtime.kafka.client import make_consumer, partition_for, tp
 from services.runtime.kafka.gate import TP, CausalGate
+from services.runtime.kafka.members import client_id
 from services.runtime.kafka.publish import Committer, Publisher
 from services.runtime.kafka.url import KafkaUrl
 from services.runtime.kafka.wire import Causality, Incoming, decode_record
@@ -36,6 +37,8 @@ from services.runtime.metrics import Lag, Metrics
 
 MAX_RECORDS = 1000
 POLL_MS = 100
+DRAIN_TIMEOUT_S = 10.0
+"""Longest a stopping loop waits for its outputs' acknowledgements before leaving."""
 
 
 class RestartNeeded(Exception):
@@ -55,6 +58,8 @@ class KindLoop:
         instance: static member id within the group (one per process of a kind).
         closed: keys of runs complete everywhere when the process started: skipped.
         metrics: the process's counters (None: not counted).
+        starts: where each partition begins when first assigned (None: its beginning);
+            never above the group's committed offset.
     """
 
     def __init__(
@@ -68,11 +73,13 @@ class KindLoop:
         instance: str = "0",
         closed: set[bytes] | None = None,
         metrics: Metrics | None = None,
+        starts: dict[TP, int] | None = None,
     ) -> None:
         self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
         self.group, self.follow_run, self.instance = group, follow_run, instance
         self.closed = closed or set()
         self.metrics = metrics
+        self.starts = starts
         self.skipped = 0
         self.gate = CausalGate()
         self.consumer: Any = None
@@ -83,6 +90,8 @@ class KindLoop:
         self.run_last: dict[TP, int] = {}
         """Follow mode: offset of the followed run's last record, per partition."""
         self._paused: set[Any] = set()
+        self.joined = anyio.Event()
+        """Set once the group first gave this loop its partitions."""
         self.log = structlog.get_logger().bind(actor=host.kind, group=group)
 
     async def start(self, counts: dict[str, int]) -> None:
@@ -95,10 +104,16 @@ class KindLoop:
             # A follower (the launcher's recorder) is off the step chain: batch its
             # fetches instead of paying one fetch round trip per record.
             self.consumer = make_consumer(
-                self.url, None, fetch_max_wait_ms=100, fetch_min_bytes=1 << 16
+                self.url,
+                None,
+                fetch_max_wait_ms=100,
+                fetch_min_bytes=1 << 16,
+                client_id=client_id(self.instance),
             )
         else:
-            self.consumer = make_consumer(self.url, self.group, self.instance)
+            self.consumer = make_consumer(
+                self.url, self.group, self.instance, client_id=client_id(self.instance)
+            )
         await self.consumer.start()
         names = [self.url.topic(t) for t in self.host.topics]
         if self.group is not None:
@@ -124,7 +139,12 @@ class KindLoop:
             while not done():
                 await self.step()
             if self.committer is not None:
-                await self.committer.flush()
+                # Drain: commit what was handled, but never wait forever for a broker
+                # that is gone (the next start recovers from the last commit instead).
+                with anyio.move_on_after(DRAIN_TIMEOUT_S) as drain:
+                    await self.committer.flush()
+                if drain.cancelled_caught:
+                    self.log.warning("drain_timed_out", waited_s=DRAIN_TIMEOUT_S)
             tg.cancel_scope.cancel()
 
     async def step(self) -> int:
@@ -176,7 +196,7 @@ class KindLoop:
                     offset=rec.offset,
                     error=rec.error,
                 )
-                futures.append(await self.publisher.deadletter(rec))
+                futures.append(await self.publisher.deadletter(rec, self.group, self.host.kind))
             return
         if self.follow_run is not None:
             if event.run_id != self.follow_run:
@@ -233,6 +253,7 @@ class KindLoop:
             await self._assigned(assigned)
         except (KafkaError, OSError) as e:
             self.restart_needed = f"setting up the assignment failed: {e!r}"
+        self.joined.set()
 
     async def _assigned(self, assigned: set[Any]) -> None:
         # Recover from the start, or continue where we are. Everything asynchronous is
@@ -248,14 +269,18 @@ class KindLoop:
         if fresh:
             begin = await self.consumer.beginning_offsets(fresh)
             end = await self.consumer.end_offsets(fresh)
-            behind = 0
+            behind = passed = 0
             for atp in fresh:
+                first = self._first(keys[atp], begin[atp], end[atp], committed[atp])
                 boundary = min(committed[atp] or 0, end[atp])
-                self.gate.assign(keys[atp], begin[atp], boundary)
-                self.consumer.seek(atp, begin[atp])
-                behind += max(0, boundary - begin[atp])
-            if behind:
-                self.log.info("recovering", records=behind, partitions=len(fresh))
+                self.gate.assign(keys[atp], first, boundary)
+                self.consumer.seek(atp, first)
+                behind += max(0, boundary - first)
+                passed += first - begin[atp]
+            if behind or passed:
+                self.log.info(
+                    "recovering", records=behind, skipped_finished=passed, partitions=len(fresh)
+                )
             return
         for atp, key in keys.items():
             done = committed[atp]
@@ -266,6 +291,14 @@ class KindLoop:
             self.gate.clear(key)
             self.consumer.seek(atp, self.gate.next[key])
         self.log.info("partitions_reassigned", partitions=len(assigned))
+
+    def _first(self, key: TP, begin: int, end: int, committed: int | None) -> int:
+        """The first offset to read: the start the bus found (below it lie only records
+        of closed runs), never above what the group committed, never below the log."""
+        if self.starts is None or key not in self.starts:
+            return begin
+        at = self.starts[key] if committed is None else min(self.starts[key], committed)
+        return max(begin, min(at, end))
 
     def revoked(self, revoked: set[Any]) -> None:
         """Forget buffered records of revoked partitions (they are fetched again)."""

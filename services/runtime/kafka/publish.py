@@ -51,13 +51,14 @@ class Publisher:
         )
         return self._track(fut)
 
-    async def deadletter(self, rec: Incoming) -> asyncio.Future[Any]:
-        """Set an undecodable record aside on the dead-letter topic, raw, with its origin."""
+    async def deadletter(self, rec: Incoming, group: str | None, actor: str) -> asyncio.Future[Any]:
+        """Set an undecodable record aside on the dead-letter topic, raw, with its origin,
+        the consumer group and actor that read it, and why it could not be decoded."""
         fut = await self.producer.send(
             self.url.topic(DEADLETTER),
             value=rec.value,
             key=rec.key,
-            headers=deadletter_headers(rec),
+            headers=deadletter_headers(rec, group, actor),
         )
         return self._track(fut)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from schemas.topics import ALL_TOPICS, CLOSED
+from schemas.topics import ALL_TOPICS
 from services.runtime.actor import Out
 from services.runtime.kafka.client import (
     connect_admin,
@@ -93,25 +93,3 @@ async def _drain(
     if bad:
         log.warning("undecodable_records_skipped", count=bad)
     return out
-
-
-async def read_closed(url: KafkaUrl, partitions: int) -> set[bytes]:
-    """The keys (run ids) on the closed-runs topic: runs complete everywhere."""
-    consumer: Any = make_consumer(url, None)
-    await consumer.start()
-    try:
-        tps = [tp(url, CLOSED, p) for p in range(partitions)]
-        consumer.assign(tps)
-        end = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
-        remaining = {a for a in tps if end[a] > 0}
-        keys: set[bytes] = set()
-        while remaining:
-            batch = await consumer.getmany(timeout_ms=POLL_MS, max_records=10_000)
-            for atp, records in batch.items():
-                keys.update(r.key for r in records if r.key)
-                if records and records[-1].offset >= end[atp] - 1:
-                    remaining.discard(atp)
-        return keys
-    finally:
-        await consumer.stop()

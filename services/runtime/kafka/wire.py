@@ -12,6 +12,7 @@ step t+2's market before step t's ledger.
 
 from __future__ import annotations
 
+import typing
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ ORIGIN_TOPIC = "carry-origin-topic"
 ORIGIN_PARTITION = "carry-origin-partition"
 ORIGIN_OFFSET = "carry-origin-offset"
 ERROR = "carry-error"
+GROUP = "carry-group"
+ACTOR = "carry-actor"
 
 _ENCODE = msgspec.msgpack.Encoder()
 _STAMP = msgspec.msgpack.Decoder(list[int])
@@ -80,18 +83,49 @@ def decode_record(
     try:
         for name, raw in headers or ():
             if name == STAMP and raw:
-                rec.deps = _STAMP.decode(raw)
+                try:
+                    rec.deps = _STAMP.decode(raw)
+                except (msgspec.DecodeError, msgspec.ValidationError) as e:
+                    raise ValueError(f"header {STAMP} is not a list of integers: {e}") from e
         if len(rec.deps) % 3:
-            raise ValueError(f"stamp of {len(rec.deps)} ints is not a list of triples")
+            raise ValueError(f"header {STAMP} holds {len(rec.deps)} integers, not triples")
         codec = CODECS.get(topic)
         if codec is None:
             raise ValueError(f"no codec for topic {topic}")
         if value is None:
             raise ValueError("record has no value")
-        rec.event = codec.decode(value)
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as e:
-        rec.event, rec.deps, rec.error = None, [], f"{type(e).__name__}: {e}"
+        try:
+            rec.event = codec.decode(value)
+        except (msgspec.DecodeError, msgspec.ValidationError) as e:
+            raise ValueError(explain(topic, value, e)) from e
+    except ValueError as e:
+        rec.event, rec.deps, rec.error = None, [], str(e)
     return rec
+
+
+def explain(topic: str, value: bytes, error: Exception) -> str:
+    """Why `value` is not an event of `topic`, in the terms of the wire format."""
+    if not value:
+        return "the value is empty"
+    head = f"{len(value)} bytes starting {value[:12].hex(' ')}"
+    try:
+        raw = msgspec.msgpack.decode(value)
+    except msgspec.DecodeError as e:
+        return f"not MessagePack ({head}): {e}"
+    if not isinstance(raw, dict):
+        return f"a MessagePack {type(raw).__name__}, not an event map ({head})"
+    tags = event_tags(topic)
+    tag = raw.get("type")
+    if tag not in tags:
+        return f"event type {tag!r} is not one of {topic}'s: {', '.join(sorted(tags))}"
+    return f"event {tag!r} does not fit its schema: {error}"
+
+
+def event_tags(topic: str) -> set[str]:
+    """The event tags a topic's union accepts."""
+    union = CODECS[topic].union
+    members = typing.get_args(union) or (union,)
+    return {str(m.__struct_config__.tag) for m in members}
 
 
 def encode_event(topic: str, event: Event) -> bytes:
@@ -99,12 +133,15 @@ def encode_event(topic: str, event: Event) -> bytes:
     return CODECS[topic].encode(event)
 
 
-def deadletter_headers(rec: Incoming) -> list[tuple[str, bytes]]:
-    """Headers naming where a dead-lettered record came from and why it was set aside."""
+def deadletter_headers(rec: Incoming, group: str | None, actor: str) -> list[tuple[str, bytes]]:
+    """Headers naming where a dead-lettered record came from, which consumer group (and
+    actor) set it aside (each group that reads it does), and why."""
     return [
         (ORIGIN_TOPIC, rec.topic.encode()),
         (ORIGIN_PARTITION, str(rec.partition).encode()),
         (ORIGIN_OFFSET, str(rec.offset).encode()),
+        (GROUP, (group or "").encode()),
+        (ACTOR, actor.encode()),
         (ERROR, rec.error.encode()[:1000]),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from schemas.clock import Tick, codec
@@ -65,7 +66,36 @@ def test_stamp_carries_the_causal_past_of_a_run() -> None:
 def test_undecodable_record_is_marked_not_raised() -> None:
     rec = decode_record("carry.clock", 2, 5, b"r", b"\xc1junk", [])
     assert rec.event is None
-    assert "DecodeError" in rec.error
+    assert "not MessagePack" in rec.error
+    assert "invalid opcode" in rec.error
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "why"),
+    [
+        (b"garbage", [], "not MessagePack (7 bytes starting 67 61 72"),
+        (b"garbage", [], "trailing characters"),
+        (b"", [], "the value is empty"),
+        (msgspec.msgpack.encode([1, 2]), [], "a MessagePack list, not an event map"),
+        (msgspec.msgpack.encode(7), [], "a MessagePack int, not an event map"),
+        (
+            msgspec.msgpack.encode({"type": "mystery"}),
+            [],
+            "event type 'mystery' is not one of carry.clock's: tick",
+        ),
+        (
+            msgspec.msgpack.encode({"type": "tick", "run_id": 1}),
+            [],
+            "event 'tick' does not fit its schema: Expected `str`, got `int` - at `$.run_id`",
+        ),
+        (b"\x80", [("carry-stamp", b"\xa3abc")], "header carry-stamp is not a list of integers"),
+        (b"\x80", [("carry-stamp", msgspec.msgpack.encode([1, 2]))], "not triples"),
+    ],
+)
+def test_the_real_decode_error_is_named(value: bytes, headers: list, why: str) -> None:
+    rec = decode_record("carry.clock", 0, 0, b"r", value, headers)
+    assert rec.event is None
+    assert why in rec.error
 
 
 def test_gate_holds_a_record_until_its_causal_past_is_released() -> None:
