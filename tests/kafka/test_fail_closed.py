@@ -126,7 +126,7 @@ def test_an_instance_id_held_by_a_live_process_is_refused_and_derived_ids_differ
             second.stderr
         )
         assert "Traceback" not in second.stderr
-        assert time.monotonic() - started < 20
+        assert time.monotonic() - started < 45
         # without --instance, each process derives its own free id
         derived = [_serve(url, tmp_path / f"derived{i}.log") for i in range(2)]
         names = [_serving_instance(tmp_path / f"derived{i}.log") for i in range(2)]

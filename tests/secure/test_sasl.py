@@ -27,8 +27,8 @@ from tests.secure.conftest import Secured
 pytestmark = pytest.mark.timeout(300)
 
 TOPIC_AUTHORIZATION_FAILED = 29
-REFUSAL_S = 30
-"""A refused client must fail well within this (it fails in a few seconds)."""
+REFUSAL_S = 60
+"""A refused client fails in a few seconds; the bound leaves room for a loaded machine."""
 
 
 def _carry(args: list[str], env: dict[str, str], timeout: float = 240) -> tuple[int, str, float]:
