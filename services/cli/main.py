@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from signal import SIGPIPE
 
 from services.cli.commands import (
     backtest,
@@ -80,8 +81,28 @@ def _user_error(error: BaseException) -> BaseException:
     return error
 
 
+def _closed_stdout() -> int:
+    """The reader of stdout went away (`carry modes | head`): stop quietly, as `cat` does.
+
+    What is still buffered for the closed pipe is dropped at exit instead of raising
+    again; the exit code is the shell's for a process ended by SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `carry` command."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _closed_stdout()
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if not hasattr(args, "log_level"):
         args.log_level = os.environ.get(ENV_LOG_LEVEL) or "warning"
