@@ -25,11 +25,9 @@ from schemas import pnl as pnl_topic
 from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
-from schemas.control import HaltAcknowledged, TradingHalted
+from schemas.control import TradingHalted
 from schemas.market import MarketSnapshot
 from schemas.orders import PerpOrder, SpotOrder, TransferOrder
-from schemas.pnl import PnLReport
-from schemas.positions import PositionSnapshot
 from schemas.triggers import (
     SETTLE,
     M2MSettlement,
@@ -44,13 +42,13 @@ from services.cex_venue.settle import m2m_fields
 from services.config.live import LiveConfig
 from services.live.client_ids import client_order_id, run_prefix
 from services.live.limits import TradingGate
+from services.live.venue import LiveVenueActor
 from services.live.venues import adapter_for
 from services.live.venues_file import VENUE_KINDS
 from services.live_cex_venue import execute
 from services.live_cex_venue.report import read_report
 from services.position_monitor.actor import CAPITAL
 from services.runtime.actor import ActorContext, Out
-from services.runtime.follower import LedgerFollower
 from services.valuation.keys import WALLET, declared_keys, parse_key
 
 MS = 1_000_000
@@ -62,7 +60,7 @@ def wallet_venue(live: LiveConfig, params: Any) -> str:
     return live.wallet or str(getattr(params, "spot_venue", ""))
 
 
-class LiveCexVenue(LedgerFollower):
+class LiveCexVenue(LiveVenueActor[Order]):
     """Binance, Bybit and OKX through ccxt."""
 
     name = "live_cex_venue"
@@ -101,32 +99,14 @@ class LiveCexVenue(LedgerFollower):
         """The adapters of this actor's venues."""
         return {v: adapter_for(v, self.live) for v in self.venues}
 
-    def on_event(self, topic: str, event: Event) -> list[Out]:
-        """Dispatch one event."""
-        if self.follow(event):
-            if isinstance(event, PositionSnapshot):
-                self.gate.reconciliation(event.halted)
-            elif isinstance(event, MarketSnapshot):
-                self._settle(event)
-            return []
-        match event:
-            case TradingHalted():
-                self.gate.halt("operator", event.reason, final=event.cancel_open)
-                self.log.error("trading_halted", reason=event.reason)
-                if event.cancel_open and self.trading:
-                    self.jobs.start(self._cancel_open, self._cancelled)
-            case HaltAcknowledged():
-                self.log.warning("halts_acknowledged", halts=dict(self.gate.halts))
-                self.gate.acknowledge()
-            case PnLReport():
-                breach = self.gate.equity(event.ts, event.equity)
-                if breach:
-                    self.log.error("trading_halted", reason=breach)
-            case SpotOrder() | PerpOrder() | TransferOrder() if (
-                event.venue in self.venues and self.trading
-            ):
-                return self._order(event)
-        return []
+    def _takes(self, event: Event) -> Order | None:
+        if isinstance(event, SpotOrder | PerpOrder | TransferOrder) and event.venue in self.venues:
+            return event
+        return None
+
+    def _halted(self, event: TradingHalted) -> None:
+        if event.cancel_open and self.trading:
+            self.jobs.start(self._cancel_open, self._cancelled)
 
     # -- settlement -----------------------------------------------------------------
     def _settle(self, market: MarketSnapshot) -> None:

@@ -24,21 +24,18 @@ from schemas import pnl as pnl_topic
 from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
-from schemas.control import HaltAcknowledged, TradingHalted
 from schemas.market import MarketSnapshot
 from schemas.orders import FlashLoopOrder, LendingOrder
-from schemas.pnl import PnLReport
-from schemas.positions import PositionSnapshot
 from schemas.triggers import SETTLE, OrderRejected, PhaseDone, PositionRefresh, VenueExecution
 from services.aave_venue.ops import AaveOps, Rejection
 from services.config.onchain import load_onchain
 from services.errors import ChainError
 from services.live.limits import TradingGate
+from services.live.venue import LiveVenueActor
 from services.live.venues_file import CHAIN_PREFIXES
 from services.onchain.aave import AaveRisk, account
 from services.position_monitor.actor import CAPITAL
 from services.runtime.actor import ActorContext, Out
-from services.runtime.follower import LedgerFollower
 from services.valuation.keys import AAVE, WALLET, atoken, declared_keys, parse_key
 
 if TYPE_CHECKING:
@@ -72,7 +69,7 @@ def order_notional(order: Order, market: MarketSnapshot, ledger: dict[str, float
     return held * min(share, 1.0) * eth_value(order.lst, market) * usd
 
 
-class LiveChainVenue(LedgerFollower):
+class LiveChainVenue(LiveVenueActor[Order]):
     """Aave v3 and a wallet on an EVM chain."""
 
     name = "live_chain_venue"
@@ -104,27 +101,10 @@ class LiveChainVenue(LedgerFollower):
             self._chain = connect(self.venue, self.live, AaveOps(self.risk, None), self.keys)
         return self._chain
 
-    def on_event(self, topic: str, event: Event) -> list[Out]:
-        """Dispatch one event."""
-        if self.follow(event):
-            if isinstance(event, PositionSnapshot):
-                self.gate.reconciliation(event.halted)
-            elif isinstance(event, MarketSnapshot):
-                self._settle(event)
-            return []
-        match event:
-            case TradingHalted():
-                self.gate.halt("operator", event.reason, final=event.cancel_open)
-                self.log.error("trading_halted", reason=event.reason)
-            case HaltAcknowledged():
-                self.gate.acknowledge()
-            case PnLReport():
-                breach = self.gate.equity(event.ts, event.equity)
-                if breach:
-                    self.log.error("trading_halted", reason=breach)
-            case LendingOrder() | FlashLoopOrder() if event.venue == AAVE and self.trading:
-                return self._order(event)
-        return []
+    def _takes(self, event: Event) -> Order | None:
+        if isinstance(event, LendingOrder | FlashLoopOrder) and event.venue == AAVE:
+            return event
+        return None
 
     # -- settlement ---------------------------------------------------------------
     def _settle(self, market: MarketSnapshot) -> None:

@@ -3,69 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from pathlib import Path
 
 import anyio
 import pytest
 
 from services.cli.main import main
-from services.rehearsal.clock import SimClock
-from services.rehearsal.server import build, serve
 from services.runtime.kafka.url import KafkaUrl
-from tests.unit.live.conftest import sample_config
+from tests.unit.live.rehearsed import live_argv, served
 
 pytestmark = pytest.mark.timeout(600)
 
 
 async def test_a_paper_run_on_kafka_is_recorded_and_replayed(tmp_path: Path, url: KafkaUrl) -> None:
-    config = sample_config()
-    rehearsal = build(config, SimClock(config.start_ns + 10 * 60_000_000_000, speed=30.0))
-    rehearsal.book("binance").credit("spot", "USDT", 100_000.0)
-    await serve(rehearsal)
-    env = dict(os.environ)
-    lines = ['time_source = "binance"']
-    for venue, dialect in rehearsal.dialects.items():
-        up = venue.upper()
-        env[f"CARRY_KT_KEY_{up}"] = dialect.credentials.key
-        env[f"CARRY_KT_SECRET_{up}"] = dialect.credentials.secret
-        env[f"CARRY_KT_PASSWORD_{up}"] = dialect.credentials.password or "-"
-        lines += [
-            f"[venues.{venue}]",
-            f'exchange = "{venue}"',
-            f'api_url = "{rehearsal.urls[venue]}"',
-            "rate_limit_ms = 1",
-            f'key_env = "CARRY_KT_KEY_{up}"',
-            f'secret_env = "CARRY_KT_SECRET_{up}"',
-        ]
-        if venue == "okx":
-            lines.append(f'password_env = "CARRY_KT_PASSWORD_{up}"')
-    venues = tmp_path / "venues.toml"
-    venues.write_text("\n".join(lines) + "\n")
+    rehearsal, env, venues = await served(tmp_path, speed=30.0)
     out = tmp_path / "live"
     try:
         done = await anyio.run_process(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "live",
-                "--mode",
-                "btc_basis",
-                "--venues",
-                str(venues),
-                "--interval",
-                "1m",
-                "--steps",
-                "3",
-                "--bus",
-                str(url),
-                "--out",
-                str(out),
-                "--quiet",
-            ],
+            live_argv(
+                venues, out, "--interval", "1m", "--steps", "3", "--bus", str(url), "--quiet"
+            ),
             env=env,
             check=False,
         )

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sys
 from pathlib import Path
 
 import anyio
 import pytest
 
 from services.cli.main import main
-from services.rehearsal.clock import SimClock
-from services.rehearsal.server import Rehearsal, build, serve
-from tests.unit.live.conftest import sample_config
+from tests.unit.live.rehearsed import TRADE, live_argv, served, venues_file
 
 pytestmark = pytest.mark.timeout(300)
 PLANTED = "PLANTEDsecretVALUE-5f1c2e9a"
-
-
-def _venues_file(
-    tmp: Path,
-    urls: dict[str, str] | None = None,
-    exchange: str = "binance",
-    key_env: str = "CARRY_TEST_KEY",
-    time_source: str = "system",
-) -> Path:
-    lines = [f'time_source = "{time_source}"']
-    for venue in ("binance", "bybit", "okx"):
-        lines += [f"[venues.{venue}]", f'exchange = "{exchange if venue == "binance" else venue}"']
-        if urls:
-            lines += [f'api_url = "{urls[venue]}"', "rate_limit_ms = 1"]
-        if key_env:
-            lines += [
-                f'key_env = "{key_env}_{venue.upper()}"',
-                f'secret_env = "CARRY_TEST_SECRET_{venue.upper()}"',
-            ]
-            if venue == "okx":
-                lines.append('password_env = "CARRY_TEST_PASSWORD_OKX"')
-    path = tmp / "venues.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -53,7 +25,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 def test_trade_refuses_without_the_switch_and_the_limits(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    venues = str(_venues_file(tmp_path))
+    venues = str(venues_file(tmp_path))
     monkeypatch.delenv("CARRY_LIVE_TRADING", raising=False)
     code, text = _run(["live", "--mode", "btc_basis", "--venues", venues, "--trade"], capsys)
     assert code == 2
@@ -74,7 +46,7 @@ def test_unknown_exchange_and_missing_secret_are_named_before_anything_starts(
             "--mode",
             "btc_basis",
             "--venues",
-            str(_venues_file(tmp_path, exchange="kraken2")),
+            str(venues_file(tmp_path, exchange="kraken2")),
         ],
         capsys,
     )
@@ -83,60 +55,34 @@ def test_unknown_exchange_and_missing_secret_are_named_before_anything_starts(
     for name in ("BINANCE", "BYBIT", "OKX"):
         monkeypatch.delenv(f"CARRY_TEST_KEY_{name}", raising=False)
     code, text = _run(
-        ["live", "--mode", "btc_basis", "--venues", str(_venues_file(tmp_path))], capsys
+        ["live", "--mode", "btc_basis", "--venues", str(venues_file(tmp_path))], capsys
     )
     assert code == 2
     assert "CARRY_TEST_KEY_BINANCE" in text
     assert "is not set" in text
 
 
-async def _served(
-    tmp_path: Path, speed: float, secret: str = ""
-) -> tuple[Rehearsal, dict[str, str], Path]:
-    """Rehearsal servers (100k USDT at binance), the environment naming their keys, and a
-    venues file whose clock is binance's server time."""
-    config = sample_config()
-    rehearsal = build(config, SimClock(config.start_ns + 10 * 60_000_000_000, speed=speed))
-    rehearsal.book("binance").credit("spot", "USDT", 100_000.0)
-    await serve(rehearsal)
-    env = dict(os.environ)
-    for venue, dialect in rehearsal.dialects.items():
-        env[f"CARRY_TEST_KEY_{venue.upper()}"] = dialect.credentials.key
-        env[f"CARRY_TEST_SECRET_{venue.upper()}"] = secret or dialect.credentials.secret
-    env["CARRY_TEST_PASSWORD_OKX"] = rehearsal.dialects["okx"].credentials.password
-    env["CARRY_LIVE_TRADING"] = "1"
-    return rehearsal, env, _venues_file(tmp_path, rehearsal.urls, time_source="binance")
-
-
 async def test_paper_mode_runs_against_a_rehearsal_server_with_a_one_minute_clock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Recorded time runs 60x faster than the wall: one-minute steps take a second each.
-    rehearsal, env, venues = await _served(tmp_path, speed=60.0)
+    rehearsal, env, venues = await served(tmp_path, speed=60.0)
     out = tmp_path / "paper"
     try:
         done = await anyio.run_process(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "live",
-                "--mode",
-                "btc_basis",
-                "--venues",
-                str(venues),
+            live_argv(
+                venues,
+                out,
                 "--interval",
                 "1m",
                 "--steps",
                 "4",
-                "--out",
-                str(out),
                 "--quiet",
                 "--kill-file",
                 str(tmp_path / "kill"),
                 "--ack-file",
                 str(tmp_path / "ack"),
-            ],
+            ),
             env=env,
             check=False,
         )
@@ -161,26 +107,18 @@ async def test_paper_mode_runs_against_a_rehearsal_server_with_a_one_minute_cloc
 async def test_wrong_credentials_fail_before_anything_starts_without_showing_the_secret(
     tmp_path: Path,
 ) -> None:
-    rehearsal, env, _ = await _served(tmp_path, speed=0.0, secret=PLANTED)
+    rehearsal, env, _ = await served(tmp_path, speed=0.0, secret=PLANTED)
     try:
         done = await anyio.run_process(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "live",
-                "--mode",
-                "btc_basis",
-                "--venues",
-                str(_venues_file(tmp_path, rehearsal.urls)),
+            live_argv(
+                venues_file(tmp_path, rehearsal.urls),
+                tmp_path / "never",
                 "--trade",
                 "--max-order-notional",
                 "1000",
                 "--max-daily-loss",
                 "100",
-                "--out",
-                str(tmp_path / "never"),
-            ],
+            ),
             env=env,
             check=False,
         )
@@ -194,38 +132,26 @@ async def test_wrong_credentials_fail_before_anything_starts_without_showing_the
 
 
 async def test_a_kill_file_stops_every_order_before_it_is_sent(tmp_path: Path) -> None:
-    rehearsal, env, venues = await _served(tmp_path, speed=60.0)
+    rehearsal, env, venues = await served(tmp_path, speed=60.0)
     kill = tmp_path / "kill"
     kill.write_text("stop\n")
     out = tmp_path / "killed"
     try:
         done = await anyio.run_process(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "live",
-                "--mode",
-                "btc_basis",
-                "--venues",
-                str(venues),
-                "--trade",
-                "--max-order-notional",
-                "1000000",
-                "--max-daily-loss",
-                "5000",
+            live_argv(
+                venues,
+                out,
+                *TRADE,
                 "--interval",
                 "1m",
                 "--steps",
                 "2",
-                "--out",
-                str(out),
                 "--quiet",
                 "--kill-file",
                 str(kill),
                 "--ack-file",
                 str(tmp_path / "ack"),
-            ],
+            ),
             env=env,
             check=False,
         )
@@ -241,34 +167,22 @@ async def test_a_kill_file_stops_every_order_before_it_is_sent(tmp_path: Path) -
 async def test_sigterm_stops_trading_finishes_the_step_and_writes_the_results(
     tmp_path: Path,
 ) -> None:
-    rehearsal, env, venues = await _served(tmp_path, speed=30.0)
+    rehearsal, env, venues = await served(tmp_path, speed=30.0)
     out = tmp_path / "stopped"
     try:
         proc = await anyio.open_process(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "live",
-                "--mode",
-                "btc_basis",
-                "--venues",
-                str(venues),
-                "--trade",
-                "--max-order-notional",
-                "1000000",
-                "--max-daily-loss",
-                "5000",
+            live_argv(
+                venues,
+                out,
+                *TRADE,
                 "--interval",
                 "1m",
-                "--out",
-                str(out),
                 "--quiet",
                 "--kill-file",
                 str(tmp_path / "kill"),
                 "--ack-file",
                 str(tmp_path / "ack"),
-            ],
+            ),
             env=env,
         )
         async with proc:
