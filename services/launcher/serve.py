@@ -2,8 +2,9 @@
 
 Startup and recovery are one path: a fresh bus replays each assigned partition from
 where the runs still open begin (outputs dropped below the committed offsets) and then
-runs live. If the group hands this process partitions whose history it does not hold,
-it starts over the same way (crash-only, without exiting). `/healthz` and `/metrics`
+runs live. Partitions the group hands over later are taken on the same way, in place;
+if setting up an assignment fails, the process starts over (crash-only, without
+exiting). `/healthz` and `/metrics`
 are served on the metrics address throughout. One SIGTERM (or SIGINT) ends it: a start
 in progress is abandoned, a running bus drains for at most a few seconds. Started by a
 launcher (`parent`), it also ends when that process dies.

@@ -212,6 +212,18 @@ class ActorHost:
             return box.deliver(CONTROL, event)
         return []
 
+    def forget(self, lost: Callable[[str], bool]) -> list[str]:
+        """Drop every instance of the runs `lost` names (their records moved to another
+        process); return their run ids. Reading their records again rebuilds them."""
+        gone = [r for r in {*self.boxes, *self.closing, *self.finished} if lost(r)]
+        for run_id in gone:
+            self.boxes.pop(run_id, None)
+            self.closing.pop(run_id, None)
+            self.finished.pop(run_id, None)
+        if gone:
+            self.reroute()
+        return gone
+
     def _reroute(self) -> None:
         self.reroute()
 

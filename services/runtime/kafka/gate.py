@@ -53,6 +53,14 @@ class CausalGate:
         """True while records below the boundary remain to be released."""
         return bool(self._lagging)
 
+    def unassign(self, tp: TP) -> None:
+        """Stop reading `tp` (another member reads it now): forget its position and buffer."""
+        self.next.pop(tp, None)
+        self.boundary.pop(tp, None)
+        self._buf.pop(tp, None)
+        self._lagging.discard(tp)
+        self._by_id.pop((topic_id(tp[0]), tp[1]), None)
+
     def clear(self, tp: TP) -> None:
         """Drop `tp`'s buffered records (the consumer will fetch them again from `next`)."""
         if tp in self._buf:

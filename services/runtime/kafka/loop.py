@@ -4,14 +4,16 @@ Loop: `getmany` -> decode (an undecodable record is logged with topic, partition
 offset and set aside on the dead-letter topic) -> causal gate -> the host -> outputs
 published with the causal stamp -> positions committed once those outputs are acked.
 
-Recovery is the startup path: on its first assignment the loop reads every partition
-from the beginning. Records below the group's committed offsets are handed over again
+Recovery is the assignment path: a partition new to the loop (at startup, or taken
+over from another member of the group, in place, without a restart) is read from where
+its open runs begin. Records below the group's committed offsets are handed over again
 with their outputs dropped (they were published before that commit), so the actor's
 in-memory state is rebuilt; then the rest is handled live. A live output that was
 already published before a crash is published again with the same id and contents,
 and consumers drop it (hosts de-duplicate by `event_id`). Runs marked closed (complete
 everywhere, see `KafkaBus.close_run`) when the process started are skipped: they need
-no state.
+no state. A partition the group moves to another member is forgotten with the state
+of the runs that live there.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from services.runtime.metrics import Lag, Metrics
 
 MAX_RECORDS = 1000
 POLL_MS = 100
+REVOKE_COMMIT_S = 5.0
+"""Longest a member gives up partitions waiting to commit them (else their new owner
+handles the uncommitted tail again, and consumers drop the duplicates)."""
 DRAIN_TIMEOUT_S = 10.0
 """Longest a stopping loop waits for its outputs' acknowledgements before leaving."""
 
@@ -85,6 +90,9 @@ class KindLoop:
         self.consumer: Any = None
         self.committer: Committer | None = None
         self.restart_needed = ""
+        self.rebalances = 0
+        """Assignments this loop has taken (the first one included)."""
+        self.counts: dict[str, int] = {}
         self.handled = 0
         self.deadlettered = 0
         self.run_last: dict[TP, int] = {}
@@ -100,6 +108,7 @@ class KindLoop:
         Args:
             counts: partitions per topic.
         """
+        self.counts = counts
         if self.group is None:
             # A follower (the launcher's recorder) is off the step chain: batch its
             # fetches instead of paying one fetch round trip per record.
@@ -256,41 +265,67 @@ class KindLoop:
         self.joined.set()
 
     async def _assigned(self, assigned: set[Any]) -> None:
-        # Recover from the start, or continue where we are. Everything asynchronous is
-        # asked first; the gate and the positions then change with no await in between,
-        # so the loop never releases a record while only part of the assignment is
-        # known (a dependency on a partition the gate does not know would be ignored).
+        # Partitions this loop held and no longer holds: forget them and the runs that
+        # live there (another member reads them now). Partitions new to this loop are
+        # taken on in place: each is read from where its open runs begin, the records
+        # below the group's committed offset rebuild their runs' state (outputs dropped),
+        # and the partitions it kept go on where they were. No restart, so a member
+        # joining or leaving costs the group one rebalance, not a chain of them.
+        # Everything asynchronous is asked first; the gate and the positions then change
+        # with no await in between, so the loop never releases a record while only part
+        # of the assignment is known (a dependency on a partition the gate does not know
+        # would be ignored).
+        # A kept partition that another member advanced meanwhile (this one missed a
+        # generation) is taken on afresh too.
         keys = {a: (self.url.base(a.topic), a.partition) for a in assigned}
-        fresh = [a for a, key in keys.items() if key not in self.gate.next]
-        if fresh and self.gate.next:
-            self.restart_needed = f"new partitions {sorted(str(a) for a in fresh)}"
-            return
         committed = {a: await self.consumer.committed(a) for a in assigned}
-        if fresh:
-            begin = await self.consumer.beginning_offsets(fresh)
-            end = await self.consumer.end_offsets(fresh)
-            behind = passed = 0
-            for atp in fresh:
-                first = self._first(keys[atp], begin[atp], end[atp], committed[atp])
-                boundary = min(committed[atp] or 0, end[atp])
-                self.gate.assign(keys[atp], first, boundary)
-                self.consumer.seek(atp, first)
-                behind += max(0, boundary - first)
-                passed += first - begin[atp]
-            if behind or passed:
-                self.log.info(
-                    "recovering", records=behind, skipped_finished=passed, partitions=len(fresh)
-                )
-            return
+        held = self.gate.next
+        advanced = {
+            key for a, key in keys.items() if key in held and (committed[a] or 0) > held[key]
+        }
+        wanted = set(keys.values()) - advanced
+        lost = [key for key in held if key not in wanted]
+        fresh = [a for a, key in keys.items() if key not in held or key in advanced]
+        begin = await self.consumer.beginning_offsets(fresh) if fresh else {}
+        end = await self.consumer.end_offsets(fresh) if fresh else {}
+        if lost:
+            self._forget(lost)
         for atp, key in keys.items():
-            done = committed[atp]
-            if done is not None and done > self.gate.next[key]:
-                self.restart_needed = f"{atp} was advanced to {done} by another member"
-                return
-        for atp, key in keys.items():
-            self.gate.clear(key)
-            self.consumer.seek(atp, self.gate.next[key])
-        self.log.info("partitions_reassigned", partitions=len(assigned))
+            if key in self.gate.next:
+                self.gate.clear(key)
+                self.consumer.seek(atp, self.gate.next[key])
+        behind = passed = 0
+        for atp in fresh:
+            first = self._first(keys[atp], begin[atp], end[atp], committed[atp])
+            boundary = min(committed[atp] or 0, end[atp])
+            self.gate.assign(keys[atp], first, boundary)
+            self.consumer.seek(atp, first)
+            behind += max(0, boundary - first)
+            passed += first - begin[atp]
+        self.rebalances += 1
+        self.log.info(
+            "partitions_assigned",
+            partitions=len(assigned),
+            taken_on=len(fresh),
+            given_up=len(lost),
+            recovering=behind,
+            skipped_finished=passed,
+        )
+
+    def _forget(self, lost: list[TP]) -> None:
+        """Stop reading `lost` and drop the state of the runs whose records lie there."""
+        gone = set(lost)
+        for key in lost:
+            self.gate.unassign(key)
+            self._paused.discard(tp(self.url, *key))
+        counts = self.counts
+
+        def moved(run_id: str) -> bool:
+            return any((t, partition_for(run_id, counts[t])) in gone for t in self.host.topics)
+
+        runs = self.host.forget(moved)
+        if runs:
+            self.log.info("runs_moved_to_another_member", runs=len(runs))
 
     def _first(self, key: TP, begin: int, end: int, committed: int | None) -> int:
         """The first offset to read: the start the bus found (below it lie only records
@@ -300,8 +335,14 @@ class KindLoop:
         at = self.starts[key] if committed is None else min(self.starts[key], committed)
         return max(begin, min(at, end))
 
-    def revoked(self, revoked: set[Any]) -> None:
-        """Forget buffered records of revoked partitions (they are fetched again)."""
+    async def revoked(self, revoked: set[Any]) -> None:
+        """Commit what was handled (the member that takes a partition over begins where
+        this one ended), then forget buffered records of revoked partitions (they are
+        fetched again if they stay here)."""
+        if self.committer is not None and revoked:
+            owned = {(self.url.base(a.topic), a.partition) for a in revoked}
+            with anyio.move_on_after(REVOKE_COMMIT_S):
+                await self.committer.flush(owned)
         for atp in revoked:
             self.gate.clear((self.url.base(atp.topic), atp.partition))
             self._paused.discard(atp)
@@ -317,7 +358,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.loop = loop
 
     async def on_partitions_revoked(self, revoked: set[Any]) -> None:
-        self.loop.revoked(revoked)
+        await self.loop.revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[Any]) -> None:
         await self.loop.assigned(assigned)

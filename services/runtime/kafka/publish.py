@@ -112,18 +112,21 @@ class Committer:
                 await self._commit_queued()
             await anyio.sleep(COMMIT_INTERVAL_S)
 
-    async def flush(self) -> None:
-        """Await every queued output and commit the last positions."""
+    async def flush(self, owned: set[TP] | None = None) -> None:
+        """Await every queued output and commit the last positions (of `owned`
+        partitions; None: those assigned now)."""
         async with self._lock:
-            await self._commit_queued()
+            await self._commit_queued(owned)
 
-    async def _commit_queued(self) -> None:
+    async def _commit_queued(self, held: set[TP] | None = None) -> None:
         while self._queue:
             items = list(self._queue)
             futures = [f for fs, _ in items for f in fs]
             if futures:
                 await self._acked(futures)
-            owned = {(self.url.base(a.topic), a.partition) for a in self.consumer.assignment()}
+            owned = held
+            if owned is None:
+                owned = {(self.url.base(a.topic), a.partition) for a in self.consumer.assignment()}
             todo: dict[TP, int] = {}
             for _, positions in items:
                 todo.update(positions)
