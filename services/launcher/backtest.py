@@ -14,7 +14,7 @@ import msgspec
 
 from services.config.run import RunConfig
 from services.launcher.children import Children
-from services.launcher.kafka_run import run_on_kafka
+from services.launcher.kafka_run import Operator, run_on_kafka
 from services.launcher.run import Progress, run_on_bus
 from services.market_data.frame import market_frame
 from services.outputs.guard import check_out_file, check_out_folder
@@ -139,11 +139,14 @@ def _on_kafka(
     progress: Progress | None,
     log_level: str,
     broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
+    operator: Operator | None = None,
 ) -> Finished:
     started = time.perf_counter()
     kinds = [k for k in config.actors if k != "recorder"]
     children = None if attach else Children(str(url), kinds, log_level, broker_timeout_s)
-    recorder: Recorder = anyio.run(_run_kafka, config, url, children, progress, broker_timeout_s)
+    recorder: Recorder = anyio.run(
+        _run_kafka, config, url, children, progress, broker_timeout_s, operator
+    )
     wall = time.perf_counter() - started
     summary = write_results(out_dir, recorder, config)
     if record is not None:
@@ -158,12 +161,13 @@ async def _run_kafka(
     children: Children | None,
     progress: Progress | None,
     broker_timeout_s: float,
+    operator: Operator | None,
 ) -> Recorder:
     stop = anyio.Event()
     async with anyio.create_task_group() as tg:
         tg.start_soon(_until_signal, stop)
         recorder = await run_on_kafka(
-            config, url, children is None, progress, stop, children, broker_timeout_s
+            config, url, children is None, progress, stop, children, broker_timeout_s, operator
         )
         tg.cancel_scope.cancel()
     return recorder

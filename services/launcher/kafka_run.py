@@ -10,6 +10,8 @@ log up to where it ended after those commits (see `_quiet`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import anyio
 import structlog
@@ -21,6 +23,7 @@ from services.launcher.children import Children
 from services.launcher.run import Progress, RunAborted, report_progress, run_started
 from services.recorder.actor import Recorder
 from services.registry import KINDS, host
+from services.runtime.bus import Bus
 from services.runtime.host import ActorHost
 from services.runtime.kafka.bus import KafkaBus
 from services.runtime.kafka.marks import HEARTBEAT_S
@@ -32,6 +35,8 @@ ABORT_TIMEOUT_S = 5.0
 """How long a failing run tries to tell the bus it stopped."""
 WATCH_S = 0.5
 STALL_WARN_S = 10.0
+Operator = Callable[[Bus], Coroutine[Any, Any, None]]
+"""Publishes the operator's switches on the run's bus while it runs."""
 
 
 async def run_on_kafka(
@@ -42,6 +47,7 @@ async def run_on_kafka(
     stop: anyio.Event | None = None,
     children: Children | None = None,
     broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
+    operator: Operator | None = None,
 ) -> Recorder:
     """Run `config` on Kafka and return its recorder once the run is complete.
 
@@ -53,6 +59,8 @@ async def run_on_kafka(
         stop: set it to abandon the run (a `RunStopped` is published).
         children: the processes to start (default: one per actor kind of the run).
         broker_timeout_s: how long the run waits for an unreachable broker.
+        operator: runs next to the run once it has started (a live run's switches),
+            publishing on this bus.
 
     Raises:
         BrokerError: no broker at `url`, or it went away for longer than the deadline,
@@ -74,7 +82,13 @@ async def run_on_kafka(
         if run.children is not None:
             run.children.start()
         await bus.publish(control.TOPIC, run_started(config))
-        return await run.wait(progress)
+        if operator is None:
+            return await run.wait(progress)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(operator, bus)
+            recorder = await run.wait(progress)
+            tg.cancel_scope.cancel()
+        return recorder
     except BaseException as e:
         with anyio.move_on_after(ABORT_TIMEOUT_S, shield=True):
             await bus.stop_run(_stopped(config, run.failure or _reason(e)))

@@ -35,6 +35,7 @@ from services.live.venues import adapter_for, close_adapters
 from services.live.venues_file import CHAIN_PREFIXES, VENUE_KINDS
 from services.recorder.actor import Recorder
 from services.recorder.results import write_results
+from services.runtime.bus import Bus
 from services.runtime.kafka.url import KafkaUrl
 from services.runtime.memory import MemoryBus
 from services.valuation.keys import declared_keys
@@ -131,7 +132,7 @@ async def start_time(config: RunConfig) -> int:
 
 class _Operator:
     def __init__(
-        self, config: RunConfig, bus: MemoryBus, switches: Switches | None, stop: anyio.Event
+        self, config: RunConfig, bus: Bus, switches: Switches | None, stop: anyio.Event
     ) -> None:
         self.config, self.bus, self.switches, self.stop = config, bus, switches, stop
         self.n = 100
@@ -242,13 +243,18 @@ def live_on_kafka(
     out_dir: Path,
     attach: bool,
     log_level: str,
+    switches: Switches | None = None,
     progress: Progress | None = None,
 ) -> Finished:
     """Run a live config with every actor in a `carry serve` process on Kafka (secrets
     reach them through their environment) and write its results folder; the run is
     recorded on its topics (`carry export`, `carry replay`). It ends after `--steps`;
-    SIGTERM abandons it (the in-process run's switches are not watched on Kafka)."""
+    the kill and acknowledgement files are watched as in-process; SIGTERM abandons it."""
     assert config.live is not None
     anyio.run(_checked, config.live)
     config = msgspec.structs.replace(config, run_id=f"{config.run_id}-{uuid.uuid4().hex[:8]}")
-    return _on_kafka(config, url, out_dir, attach, None, progress, log_level)
+
+    async def operator(bus: Bus) -> None:
+        await _Operator(config, bus, switches, anyio.Event()).watch_files()
+
+    return _on_kafka(config, url, out_dir, attach, None, progress, log_level, operator=operator)

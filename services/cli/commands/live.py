@@ -170,14 +170,15 @@ def run_live(args: argparse.Namespace) -> int:
     config = with_live(config, live, start, config.step_ns, steps)
     progress = None if args.quiet else ProgressBar(config.mode)
     out = Path(args.out or f"results/live-{config.mode}")
+    switches = Switches(Path(args.kill_file), Path(args.ack_file))
     if not is_memory(args.bus):
         finished = live_on_kafka(
-            config, parse_kafka_url(args.bus), out, args.attach, args.log_level, progress
+            config, parse_kafka_url(args.bus), out, args.attach, args.log_level, switches, progress
         )
         sys.stdout.write(format_summary(finished.summary, str(finished.out_dir), finished.wall_s))
         sys.stdout.write(f"run id        {finished.config.run_id} on {finished.bus}\n")
         return 0
-    finished = live_run(config, out, Switches(Path(args.kill_file), Path(args.ack_file)), progress)
+    finished = live_run(config, out, switches, progress)
     sys.stdout.write(format_summary(finished.summary, str(finished.out_dir), finished.wall_s))
     return 0
 
