@@ -35,6 +35,26 @@ class Reject(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class MarginBalance:
+    """One asset of the perp margin account; the perps' P&L and margin are in USDT."""
+
+    asset: str
+    wallet: float
+    upnl: float
+    im: float
+
+    @property
+    def equity(self) -> float:
+        """Wallet balance plus unrealised P&L."""
+        return self.wallet + self.upnl
+
+    @property
+    def available(self) -> float:
+        """Equity less the initial margin held."""
+        return self.wallet + self.upnl - self.im
+
+
 @dataclass
 class Order:
     """An order as the exchange keeps it."""
@@ -187,6 +207,14 @@ class Book:
             if instrument is not None and pos.size:
                 total += pos.size * (self.market.price(instrument, now) - pos.entry)
         return total
+
+    def margin_balances(self, now: int) -> list[MarginBalance]:
+        """The margin account per asset, at the current marks."""
+        upnl, im = self.unrealized(now), self.initial_margin(now)
+        return [
+            MarginBalance(a, w, *((upnl, im) if a == "USDT" else (0.0, 0.0)))
+            for a, w in sorted(self.accounts.get("margin", {}).items())
+        ]
 
     def initial_margin(self, now: int, symbol: str = "", size: float = 0.0) -> float:
         """Initial margin of the perps (with `symbol` at `size` if given)."""

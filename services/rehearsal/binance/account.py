@@ -35,23 +35,19 @@ class BinanceAccount(BinanceMarket):
     def futures_account(self, p: dict[str, str]) -> dict[str, Any]:
         """Futures wallet: wallet balance, unrealised P&L, margin balance."""
         now = self.book.now()
-        upnl = self.book.unrealized(now)
-        im = self.book.initial_margin(now)
-        assets = []
-        for asset, wallet in sorted(self.book.accounts.get("margin", {}).items()):
-            u = upnl if asset == "USDT" else 0.0
-            assets.append(
-                {
-                    "asset": asset,
-                    "walletBalance": fmt(wallet),
-                    "unrealizedProfit": fmt(u),
-                    "marginBalance": fmt(wallet + u),
-                    "initialMargin": fmt(im if asset == "USDT" else 0.0),
-                    "availableBalance": fmt(wallet + u - (im if asset == "USDT" else 0.0)),
-                    "maintMargin": "0",
-                    "updateTime": ms(now),
-                }
-            )
+        assets = [
+            {
+                "asset": b.asset,
+                "walletBalance": fmt(b.wallet),
+                "unrealizedProfit": fmt(b.upnl),
+                "marginBalance": fmt(b.equity),
+                "initialMargin": fmt(b.im),
+                "availableBalance": fmt(b.available),
+                "maintMargin": "0",
+                "updateTime": ms(now),
+            }
+            for b in self.book.margin_balances(now)
+        ]
         return {"assets": assets, "positions": [], "totalWalletBalance": "0"}
 
     def brackets(self, p: dict[str, str]) -> list[dict[str, Any]]:

@@ -20,22 +20,18 @@ class BybitAccount(BybitMarket):
     def wallet_balance(self, p: dict[str, str]) -> dict[str, Any]:
         """The unified account: wallet balance and equity (with unrealised P&L) per coin."""
         now = self.book.now()
-        upnl = self.book.unrealized(now)
-        im = self.book.initial_margin(now)
-        coins = []
-        for coin, wallet in sorted(self.book.accounts.get("margin", {}).items()):
-            u = upnl if coin == "USDT" else 0.0
-            coins.append(
-                {
-                    "coin": coin,
-                    "walletBalance": fmt(wallet),
-                    "equity": fmt(wallet + u),
-                    "unrealisedPnl": fmt(u),
-                    "locked": "0",
-                    "totalPositionIM": fmt(im if coin == "USDT" else 0.0),
-                    "totalOrderIM": "0",
-                }
-            )
+        coins = [
+            {
+                "coin": b.asset,
+                "walletBalance": fmt(b.wallet),
+                "equity": fmt(b.equity),
+                "unrealisedPnl": fmt(b.upnl),
+                "locked": "0",
+                "totalPositionIM": fmt(b.im),
+                "totalOrderIM": "0",
+            }
+            for b in self.book.margin_balances(now)
+        ]
         return {"list": [{"accountType": "UNIFIED", "coin": coins}]}
 
     def fund_balance(self, p: dict[str, str]) -> dict[str, Any]:

@@ -20,23 +20,19 @@ class OkxAccount(OkxMarket):
     def balance(self, p: dict[str, str]) -> list[dict[str, Any]]:
         """The trading account: equity (with unrealised P&L) and available balance."""
         now = self.book.now()
-        upnl = self.book.unrealized(now)
-        im = self.book.initial_margin(now)
-        details = []
-        for ccy, cash in sorted(self.book.accounts.get("margin", {}).items()):
-            u, m = (upnl, im) if ccy == "USDT" else (0.0, 0.0)
-            details.append(
-                {
-                    "ccy": ccy,
-                    "eq": fmt(cash + u),
-                    "cashBal": fmt(cash),
-                    "upl": fmt(u),
-                    "availBal": fmt(cash + u - m),
-                    "availEq": fmt(cash + u - m),
-                    "frozenBal": fmt(m),
-                    "uTime": str(ms(now)),
-                }
-            )
+        details = [
+            {
+                "ccy": b.asset,
+                "eq": fmt(b.equity),
+                "cashBal": fmt(b.wallet),
+                "upl": fmt(b.upnl),
+                "availBal": fmt(b.available),
+                "availEq": fmt(b.available),
+                "frozenBal": fmt(b.im),
+                "uTime": str(ms(now)),
+            }
+            for b in self.book.margin_balances(now)
+        ]
         return [{"uTime": str(ms(now)), "totalEq": "0", "details": details}]
 
     def funding_balance(self, p: dict[str, str]) -> list[dict[str, Any]]:
