@@ -11,7 +11,7 @@ import pytest
 
 from services.cli.main import main
 from services.runtime.kafka.url import KafkaUrl
-from tests.unit.live.rehearsed import TRADE, live_argv, served
+from tests.unit.live.rehearsed import assert_a_kill_file_stops_every_order, live_argv, served
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -51,35 +51,4 @@ async def test_a_paper_run_on_kafka_is_recorded_and_replayed(tmp_path: Path, url
 async def test_a_kill_file_stops_every_order_of_a_trading_run_on_kafka(
     tmp_path: Path, url: KafkaUrl
 ) -> None:
-    rehearsal, env, venues = await served(tmp_path, speed=30.0)
-    kill = tmp_path / "kill"
-    kill.write_text("stop\n")
-    out = tmp_path / "killed"
-    try:
-        done = await anyio.run_process(
-            live_argv(
-                venues,
-                out,
-                *TRADE,
-                "--interval",
-                "1m",
-                "--steps",
-                "2",
-                "--bus",
-                str(url),
-                "--quiet",
-                "--kill-file",
-                str(kill),
-                "--ack-file",
-                str(tmp_path / "ack"),
-            ),
-            env=env,
-            check=False,
-        )
-    finally:
-        await rehearsal.stop()
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["trades"] == 0
-    assert summary["rejected_orders"] > 0
-    assert all(book.orders == [] for book in (rehearsal.book(v) for v in rehearsal.dialects))
+    await assert_a_kill_file_stops_every_order(tmp_path, 30.0, "--bus", str(url))

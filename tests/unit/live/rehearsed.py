@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+
+import anyio
 
 from services.rehearsal.clock import SimClock
 from services.rehearsal.server import Rehearsal, build, serve
@@ -61,3 +64,24 @@ def live_argv(venues: Path, out: Path, *options: str) -> list[str]:
     """`carry live` of btc_basis as a separate process."""
     cmd = [sys.executable, "-m", "services.cli.main", "live", "--mode", "btc_basis"]
     return [*cmd, "--venues", str(venues), "--out", str(out), *options]
+
+
+async def assert_a_kill_file_stops_every_order(tmp: Path, speed: float, *options: str) -> None:
+    """A trading run started while the kill file exists sends nothing: every order of its
+    entry is rejected, none reaches an exchange."""
+    rehearsal, env, venues = await served(tmp, speed=speed)
+    kill = tmp / "kill"
+    kill.write_text("stop\n")
+    out = tmp / "killed"
+    switches = ("--kill-file", str(kill), "--ack-file", str(tmp / "ack"))
+    steps = ("--interval", "1m", "--steps", "2", "--quiet")
+    try:
+        argv = live_argv(venues, out, *TRADE, *steps, *switches, *options)
+        done = await anyio.run_process(argv, env=env, check=False)
+    finally:
+        await rehearsal.stop()
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trades"] == 0
+    assert summary["rejected_orders"] > 0
+    assert all(book.orders == [] for book in (rehearsal.book(v) for v in rehearsal.dialects))

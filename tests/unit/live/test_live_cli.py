@@ -10,7 +10,13 @@ import anyio
 import pytest
 
 from services.cli.main import main
-from tests.unit.live.rehearsed import TRADE, live_argv, served, venues_file
+from tests.unit.live.rehearsed import (
+    TRADE,
+    assert_a_kill_file_stops_every_order,
+    live_argv,
+    served,
+    venues_file,
+)
 
 pytestmark = pytest.mark.timeout(300)
 PLANTED = "PLANTEDsecretVALUE-5f1c2e9a"
@@ -132,36 +138,7 @@ async def test_wrong_credentials_fail_before_anything_starts_without_showing_the
 
 
 async def test_a_kill_file_stops_every_order_before_it_is_sent(tmp_path: Path) -> None:
-    rehearsal, env, venues = await served(tmp_path, speed=60.0)
-    kill = tmp_path / "kill"
-    kill.write_text("stop\n")
-    out = tmp_path / "killed"
-    try:
-        done = await anyio.run_process(
-            live_argv(
-                venues,
-                out,
-                *TRADE,
-                "--interval",
-                "1m",
-                "--steps",
-                "2",
-                "--quiet",
-                "--kill-file",
-                str(kill),
-                "--ack-file",
-                str(tmp_path / "ack"),
-            ),
-            env=env,
-            check=False,
-        )
-    finally:
-        await rehearsal.stop()
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["trades"] == 0
-    assert summary["rejected_orders"] > 0
-    assert all(book.orders == [] for book in (rehearsal.book(v) for v in rehearsal.dialects))
+    await assert_a_kill_file_stops_every_order(tmp_path, 60.0)
 
 
 async def test_sigterm_stops_trading_finishes_the_step_and_writes_the_results(
