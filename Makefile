@@ -53,12 +53,12 @@ test-chain: setup chain-fetch ## chain tests: the real Aave v3 contracts on anvi
 	$(BIN)/pytest tests/chain
 
 lint: setup ## ruff
-	$(BIN)/ruff check schemas services tests bench
-	$(BIN)/ruff format --check schemas services tests bench
+	$(BIN)/ruff check schemas services tests bench setup.py
+	$(BIN)/ruff format --check schemas services tests bench setup.py
 
 format: setup ## ruff format and autofix
-	$(BIN)/ruff format schemas services tests bench
-	$(BIN)/ruff check --fix schemas services tests bench
+	$(BIN)/ruff format schemas services tests bench setup.py
+	$(BIN)/ruff check --fix schemas services tests bench setup.py
 
 typecheck: setup ## mypy --strict on schemas and services
 	$(BIN)/mypy

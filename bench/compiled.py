@@ -1,48 +1,25 @@
-"""A copy of Carry with its hot typed modules compiled by mypyc, for the benchmarks.
+"""Carry as a wheel installs it (hot modules compiled by mypyc, setup.py), for the benchmarks.
 
     python -m bench.compiled [DEST]    # prints the folder to put first on PYTHONPATH
 
-The working tree stays pure Python (an extension module beside its source would shadow
-later edits of that source). The copy is rebuilt only when a source file changed.
-The base classes other code extends at run time (`Actor`, `ActorHost`, `LedgerFollower`)
-stay interpreted: compiled classes cannot be subclassed by interpreted ones.
+The working tree's editable install stays pure Python (an extension module beside its
+source would shadow later edits of that source): the wheel is built from a copy of the
+tree and installed into `DEST/src`, again only when a source file changed. The modules
+compiled are pyproject.toml's `[tool.carry] compiled`.
 `python -m bench.compare --tree DEST/src` checks that it gives the same results.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HOT = (
-    "services/runtime/memory.py",
-    "services/runtime/barrier.py",
-    "services/valuation/holdings.py",
-    "services/valuation/valuer.py",
-    "services/valuation/keys.py",
-    "services/exposure_monitor/actor.py",
-    "services/risk_monitor/actor.py",
-    "services/risk_monitor/checks.py",
-    "services/risk_monitor/aave_checks.py",
-    "services/pnl_monitor/actor.py",
-    "services/pnl_monitor/attribution.py",
-    "services/position_monitor/actor.py",
-    "services/position_monitor/ledger.py",
-    "services/cex_venue/actor.py",
-    "services/cex_venue/settle.py",
-    "services/cex_venue/margin.py",
-    "services/funding_settler/actor.py",
-    "services/market_data/actor.py",
-    "services/recorder/actor.py",
-    "services/strategy_manager/actor.py",
-    "services/clock/actor.py",
-    "services/onchain/aave.py",
-)
-"""The modules a step spends its time in."""
+BUILD_FILES = ("pyproject.toml", "setup.py", "README.md")
 
 
 def _digest() -> str:
@@ -51,21 +28,28 @@ def _digest() -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(ROOT)).encode())
             h.update(path.read_bytes())
-    h.update(" ".join(HOT).encode())
+    for name in BUILD_FILES:
+        h.update((ROOT / name).read_bytes())
     return h.hexdigest()
 
 
 def build(dest: Path) -> Path:
-    """Compile a copy of the tree into `dest/src` (unless up to date); return `dest/src`."""
+    """Install the wheel of the tree into `dest/src` (unless up to date); return `dest/src`."""
     src, stamp = dest / "src", dest / "stamp"
     digest = _digest()
     if stamp.is_file() and stamp.read_text() == digest:
         return src
     shutil.rmtree(dest, ignore_errors=True)
-    src.mkdir(parents=True)
+    source = dest / "source"
+    source.mkdir(parents=True)
     for name in ("schemas", "services"):
-        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "mypyc", *HOT], cwd=src, check=True, capture_output=True)
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in BUILD_FILES:
+        shutil.copy(ROOT / name, source / name)
+    # as `pip install .` builds it (pyproject's build requirements), failing, not falling back
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+    env = {**os.environ, "CARRY_COMPILE": "1"}
+    subprocess.run([*pip, "--target", str(src), str(source)], check=True, env=env)
     stamp.write_text(digest)
     return src
 

@@ -12,6 +12,8 @@ its results folder (Parquet tables, summary, report.html); NautilusTrader loads 
 Binance perp bars, holds a one-BTC short and writes its account, position and fill
 reports. NautilusTrader sees the file's bars (hours missing from the file are not
 there); Carry steps every hour of the window.
+Carry runs twice: from this checkout (the editable install, pure Python) and as
+`pip install .` installs it (its wheel, hot modules compiled by mypyc; bench/compiled.py).
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ def main() -> None:
     parser.add_argument("--data", default=os.environ.get("CARRY_DATA"))
     parser.add_argument("--nautilus-python", default=str(ROOT / ".bench-venv" / "bin" / "python"))
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-compiled", action="store_true", help="skip Carry compiled with mypyc")
+    parser.add_argument(
+        "--no-compiled", action="store_true", help="skip Carry installed from its wheel (mypyc)"
+    )
     args = parser.parse_args()
     if not args.data:
         parser.error("the comparison needs the real data: --data or CARRY_DATA")
@@ -93,20 +97,20 @@ def main() -> None:
     n = {k: med("nautilus", k) for k in cols}
     print(
         f"btc_basis {WINDOW[0]} .. {WINDOW[1]}, medians of {args.repeat} alternating runs"
-        f"\n{'':<32}{'process':>9}{'(CPU)':>8}{'engine':>9}{'(CPU)':>8}{'us/step':>9}"
+        f"\n{'':<36}{'process':>9}{'(CPU)':>8}{'engine':>9}{'(CPU)':>8}{'us/step':>9}"
     )
     rows = [(f"NautilusTrader ({bars:,} bars)", n, bars)]
-    labels = {"carry": "Carry", "mypyc": "Carry, mypyc-compiled"}
+    labels = {"carry": "Carry, editable", "mypyc": "Carry, wheel (mypyc)"}
     rows += [(f"{labels[k]} ({steps:,} steps)", {c: med(k, c) for c in cols}, steps) for k in trees]
     for name, f, count in rows:
         print(
-            f"{name:<32}{f['wall']:>8.2f}s{f['cpu_s']:>7.2f}s{f['run_s']:>8.3f}s"
+            f"{name:<36}{f['wall']:>8.2f}s{f['cpu_s']:>7.2f}s{f['run_s']:>8.3f}s"
             f"{f['run_cpu_s']:>7.3f}s{f['run_s'] / count * 1e6:>9.1f}"
         )
     for name, f, _ in rows[1:]:
         ratios = [f[k] / n[k] for k in cols] + [(f["run_s"] / steps) / (n["run_s"] / bars)]
         print(
-            f"{'ratio ' + name.split(' (')[0] + ' / NT':<32}{ratios[0]:>8.2f}x{ratios[1]:>7.2f}x"
+            f"{'ratio ' + name.split(' (')[0] + ' / NT':<36}{ratios[0]:>8.2f}x{ratios[1]:>7.2f}x"
             f"{ratios[2]:>8.2f}x{ratios[3]:>7.2f}x{ratios[4]:>8.2f}x"
         )
     print(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import ccxt.async_support as ccxt
-
 from services.adapters.capabilities import Capabilities
 from services.adapters.registry import EXCHANGES
 from services.config.live import LiveVenue
@@ -27,6 +25,8 @@ def capabilities(venue: str, spec: LiveVenue) -> Capabilities:
 
 def make_exchange(venue: str, spec: LiveVenue, secrets: Secrets) -> Any:
     """A configured (not yet loaded) ccxt async exchange."""
+    import ccxt.async_support as ccxt  # 0.5 s to import: only live venues need it
+
     caps = capabilities(venue, spec)
     config: dict[str, Any] = {
         "apiKey": secrets.key,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import ccxt.async_support as ccxt
-
 RETRYABLE = "retryable"
 RATE_LIMITED = "rate_limited"
 INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -46,6 +44,8 @@ class VenueError(Exception):
 
 def classify(error: Exception, codes: Mapping[str, str]) -> str:
     """The taxonomy kind of a ccxt exception (exchange codes first, then the class)."""
+    import ccxt.async_support as ccxt  # only live venues need it
+
     for code in _CODE.findall(str(error)):
         if code in codes:
             return codes[code]
