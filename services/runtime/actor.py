@@ -11,6 +11,8 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 from schemas.base import Event
 from schemas.control import RunStarted
 from services.config.run import RunConfig
@@ -34,6 +36,7 @@ class ActorContext:
     jobs: Jobs = field(default_factory=Jobs)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Actor(abc.ABC):
     """Base of every actor.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from schemas import market as market_topic
 from schemas import orders as orders_topic
 from schemas.base import Event
@@ -14,6 +16,7 @@ from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class LedgerFollower(Actor):
     """Keeps the latest ledger snapshot and the step's market.
 

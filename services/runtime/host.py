@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from mypy_extensions import mypyc_attr
 
 from schemas.base import Event
 from schemas.control import RunFinished, RunStarted, RunStopped
@@ -121,6 +122,7 @@ class Mailbox:
         return False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ActorHost:
     """Runs one actor kind for every run announced on the control topic.
 
