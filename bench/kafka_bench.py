@@ -24,6 +24,7 @@ from pathlib import Path
 import anyio
 
 from bench.broker import session_broker
+from bench.kafka_hops import describe, hop_latencies
 from schemas.base import Event
 from schemas.topics import CONTROL
 from services.cli.commands.backtest import resolve_data
@@ -126,19 +127,43 @@ async def _throughput(bootstrap: str, events: list[Out]) -> list[str]:
     return lines
 
 
-async def _kafka_month(bootstrap: str, config: RunConfig, out: Path) -> tuple[float, float]:
-    url = parse_kafka_url(f"kafka://{bootstrap}?namespace=bench{uuid.uuid4().hex[:8]}")
+async def _kafka_month(
+    bootstrap: str, config: RunConfig, out: Path, partitions: int
+) -> tuple[float, float, str, float]:
+    ns = f"bench{uuid.uuid4().hex[:8]}"
+    url = parse_kafka_url(f"kafka://{bootstrap}?partitions={partitions}&namespace={ns}")
     first: list[float] = []
+    cpu: list[float] = []
 
     def progress(done: int, total: int) -> None:
         if done >= 1 and not first:
             first.append(time.perf_counter())
+            cpu.append(_children_cpu())
+        if done >= total and len(cpu) == 1:
+            cpu.append(_children_cpu())
 
     started = time.perf_counter()
     rec = await run_on_kafka(config, url, progress=progress)
     ended = time.perf_counter()
     write_results(out, rec, config)
-    return ended - started, ended - (first[0] if first else started)
+    hops = describe(await hop_latencies(url, config.run_id))
+    used = cpu[-1] - cpu[0] if len(cpu) == 2 else float("nan")
+    return ended - started, ended - (first[0] if first else started), hops, used
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user and system) the live child processes (the actors) used so far."""
+    me, tick = str(os.getpid()), os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me:
+                total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def main() -> None:
@@ -146,20 +171,27 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", help="market data folder (default: $CARRY_DATA or the sample)")
     parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--partitions", type=int, default=4, help="partitions per topic")
+    parser.add_argument(
+        "--month-only", action="store_true", help="skip the producer and consumer figures"
+    )
     args = parser.parse_args()
     configure_logging("warning", json=False)
     broker = session_broker("bench", 19552, 19553)
     try:
         config = _month(args.data or os.environ.get("CARRY_DATA"))
-        events = anyio.run(_sample_events, config, args.events)
-        for line in anyio.run(_throughput, broker.bootstrap, events):
-            print(line)
+        if not args.month_only:
+            events = anyio.run(_sample_events, config, args.events)
+            for line in anyio.run(_throughput, broker.bootstrap, events):
+                print(line)
         tmp = Path(tempfile.mkdtemp(prefix="carry-bench-"))
         started = time.perf_counter()
         rec = anyio.run(run_on_bus, config, MemoryBus(), config.actors)
         memory_s = time.perf_counter() - started
         write_results(tmp / "memory", rec, config)
-        wall, running = anyio.run(_kafka_month, broker.bootstrap, config, tmp / "kafka")
+        wall, running, hops, cpu = anyio.run(
+            _kafka_month, broker.bootstrap, config, tmp / "kafka", args.partitions
+        )
         same = all(
             (tmp / "memory" / f.name).read_bytes() == f.read_bytes()
             for f in (tmp / "kafka").iterdir()
@@ -173,6 +205,11 @@ def main() -> None:
             f"  Kafka, 1 process/actor    {wall:7.2f} s wall  {steps / running:9,.0f} steps/s "
             f"({running:.2f} s from the first step; the rest is starting 9 processes)"
         )
+        print(
+            f"  actor processes' CPU        {cpu:7.2f} s      {1000 * cpu / steps:9.2f} ms/step "
+            "(user+system, first to last step)"
+        )
+        print(f"  per hop (publish to next publish, {args.partitions} partitions/topic): {hops}")
         print(f"  results byte-identical: {same}")
     finally:
         broker.stop()

@@ -11,7 +11,8 @@ and how many runs wrote results byte-identical to their in-process twins.
 
 Per-hop latency: a step is a chain of 9 produce-to-consume hops (clock, market data,
 settlement producers, position monitor, exposure, risk, strategy, position monitor,
-P&L, back to the clock); a lone run's time per step over 9 is the latency of one hop.
+P&L, back to the clock); a lone run's time per step over 9 is the latency of one hop,
+and `bench.kafka_hops` measures each hop from the records' own timestamps and stamps.
 
 Uses `$CARRY_KAFKA` if set, else starts a private broker (KAFKA_HOME=.kafka-scale,
 ports 19554/19555) and stops it at the end.
@@ -33,6 +34,7 @@ import anyio
 import msgspec
 
 from bench.broker import session_broker
+from bench.kafka_hops import describe, hop_latencies
 from services.cli.commands.backtest import resolve_data
 from services.config.run import RunConfig, build_run_config
 from services.launcher.kafka_run import run_on_kafka
@@ -74,9 +76,14 @@ class Serving:
                 proc.wait()
 
 
-def _config(data: str | None, window: list[str]) -> RunConfig:
+SAMPLE_WINDOW = ["start=2024-01-01", "end=2024-01-31"]
+"""The same month's length in the synthetic sample (which starts on 2024-01-01)."""
+
+
+def _config(data: str | None, window: list[str], sample_window: list[str]) -> RunConfig:
     spec, sample = resolve_data(data)
-    return build_run_config("btc_basis", spec, window if sample is None else [], None, sample)
+    chosen = window if sample is None else sample_window
+    return build_run_config("btc_basis", spec, chosen, None, sample)
 
 
 async def _runs(url: KafkaUrl, configs: list[RunConfig]) -> tuple[float, list[float], list]:
@@ -120,8 +127,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=4)
     args = parser.parse_args()
     configure_logging("warning", json=False)
-    base = _config(args.data, WINDOW)
-    warm = _config(args.data, [WINDOW[0], "end=2024-09-02"])
+    base = _config(args.data, WINDOW, SAMPLE_WINDOW)
+    warm = _config(args.data, [WINDOW[0], "end=2024-09-02"], [SAMPLE_WINDOW[0], "end=2024-01-02"])
     kinds = [k for k in base.actors if k != "recorder"]
     broker = session_broker("scale", 19554, 19555)
     tmp = Path(tempfile.mkdtemp(prefix="carry-kafka-scale-"))
@@ -156,6 +163,8 @@ def main() -> None:
                     if n == 1 and per_kind == 1:
                         hop = 1000.0 / rates[0] / HOPS
                         print(f"{'':>10}per-hop latency {hop:.2f} ms (a lone run's step / {HOPS})")
+                        hops = anyio.run(hop_latencies, url, configs[0].run_id)
+                        print(f"{'':>10}per hop, from the records' timestamps: {describe(hops)}")
             finally:
                 serving.stop()
     finally:
