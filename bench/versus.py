@@ -33,6 +33,8 @@ from bench.compiled import build
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW = ("2024-01-01", "2025-09-01")
+PHASES = ("import_s", "load_s", "run_s", "write_s")
+"""Carry's phases inside its process (bench/carry_phases.py)."""
 SETS = [f"start={WINDOW[0]}", f"end={WINDOW[1]}", "hedge_allocation={binance=0.5,bybit=0.5}"]
 
 
@@ -113,6 +115,9 @@ def main() -> None:
             f"{'ratio ' + name.split(' (')[0] + ' / NT':<36}{ratios[0]:>8.2f}x{ratios[1]:>7.2f}x"
             f"{ratios[2]:>8.2f}x{ratios[3]:>7.2f}x{ratios[4]:>8.2f}x"
         )
+    for key in trees:
+        phases = " ".join(f"{k.removesuffix('_s')} {med(key, k):.2f}s" for k in PHASES)
+        print(f"{labels[key]} phases: {phases}")
     print(
         "process: interpreter start, imports, data loading, the run, writing results "
         "(Carry: 5 series in, results folder out; NautilusTrader: 1 CSV in, 3 reports out)"

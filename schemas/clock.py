@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import CLOCK
 
-TOPIC = CLOCK
+TOPIC: Final = CLOCK
 
 
 class Tick(Event, frozen=True, kw_only=True, tag="tick"):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import CONTROL
 
-TOPIC = CONTROL
+TOPIC: Final = CONTROL
 
 
 class RunStarted(Event, frozen=True, kw_only=True, tag="run_started"):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import EXPOSURE
 
-TOPIC = EXPOSURE
+TOPIC: Final = EXPOSURE
 
 
 class Holding(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import MARKET
 
-TOPIC = MARKET
+TOPIC: Final = MARKET
 
 
 class MarketSnapshot(Event, frozen=True, kw_only=True, tag="market_snapshot"):

@@ -7,11 +7,13 @@ version it was computed from (`based_on`); the venue executes it against that ve
 
 from __future__ import annotations
 
+from typing import Final
+
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import ORDERS
 
-TOPIC = ORDERS
+TOPIC: Final = ORDERS
 
 ACTIONS = ("entry_full", "entry_partial", "exit_full", "exit_partial", "sell_dust")
 """The five standard strategy actions."""

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import PNL
 
-TOPIC = PNL
+TOPIC: Final = PNL
 
-FUNDING = "funding"
-LENDING_INTEREST = "lending_interest"
-BORROW_COST = "borrow_cost"
-STAKING_YIELD = "staking_yield"
-SEASONAL_REWARDS = "seasonal_rewards"
-SEASONAL_REWARDS_ESTIMATED = "seasonal_rewards_estimated"
-SPOT_PRICE = "spot_price"
-PERP_PRICE = "perp_price"
-TRADING_FEES = "trading_fees"
-SLIPPAGE = "slippage"
-GAS = "gas"
-LIQUIDATION_LOSS = "liquidation_loss"
-RECONCILIATION = "reconciliation"
-TRANSFER = "transfer"
+FUNDING: Final = "funding"
+LENDING_INTEREST: Final = "lending_interest"
+BORROW_COST: Final = "borrow_cost"
+STAKING_YIELD: Final = "staking_yield"
+SEASONAL_REWARDS: Final = "seasonal_rewards"
+SEASONAL_REWARDS_ESTIMATED: Final = "seasonal_rewards_estimated"
+SPOT_PRICE: Final = "spot_price"
+PERP_PRICE: Final = "perp_price"
+TRADING_FEES: Final = "trading_fees"
+SLIPPAGE: Final = "slippage"
+GAS: Final = "gas"
+LIQUIDATION_LOSS: Final = "liquidation_loss"
+RECONCILIATION: Final = "reconciliation"
+TRANSFER: Final = "transfer"
 
 COMPONENTS: tuple[str, ...] = (
     FUNDING,

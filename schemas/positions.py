@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas.base import Event
@@ -9,13 +11,13 @@ from schemas.codec import Codec
 from schemas.topics import POSITIONS
 from schemas.triggers import Trigger
 
-TOPIC = POSITIONS
+TOPIC: Final = POSITIONS
 
-SETTLED = "settled"
+SETTLED: Final = "settled"
 """Phase: the step's settlement triggers are applied; the strategy may trade."""
-ORDER = "order"
+ORDER: Final = "order"
 """Phase: one order's execution (or rejection) is applied."""
-FINAL = "final"
+FINAL: Final = "final"
 """Phase: the step is closed; P&L is computed on this version."""
 
 

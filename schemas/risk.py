@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import RISK
 
-TOPIC = RISK
+TOPIC: Final = RISK
 
-NONE = "none"
-REBALANCE = "rebalance"
-REDUCE = "reduce"
+NONE: Final = "none"
+REBALANCE: Final = "rebalance"
+REDUCE: Final = "reduce"
 
 
 class VenueMargin(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-CONTROL = "carry.control"
+from typing import Final
+
+CONTROL: Final = "carry.control"
 """Run lifecycle: `RunStarted` (with the run's config), `RunFinished`, `RunStopped`."""
-CLOCK = "carry.clock"
+CLOCK: Final = "carry.clock"
 """`Tick`: one per step, sent when the previous step's chain is complete."""
-MARKET = "carry.market"
+MARKET: Final = "carry.market"
 """`MarketSnapshot` per step."""
-TRIGGERS = "carry.positions.triggers"
+TRIGGERS: Final = "carry.positions.triggers"
 """The five position triggers, the phase markers of their producers and order rejections."""
-ORDERS = "carry.orders"
+ORDERS: Final = "carry.orders"
 """Orders from the strategy manager, and `OrdersDone` closing a step's trading."""
-POSITIONS = "carry.positions.snapshots"
+POSITIONS: Final = "carry.positions.snapshots"
 """Ledger snapshots from the position monitor."""
-EXPOSURE = "carry.exposure"
+EXPOSURE: Final = "carry.exposure"
 """`ExposureReport` per ledger version."""
-RISK = "carry.risk"
+RISK: Final = "carry.risk"
 """`RiskAssessment` per ledger version."""
-PNL = "carry.pnl"
+PNL: Final = "carry.pnl"
 """`PnLReport` per step: the last link of a step's chain."""
 
 ALL_TOPICS: tuple[str, ...] = (
@@ -33,9 +35,9 @@ ALL_TOPICS: tuple[str, ...] = (
     PNL,
 )
 
-DEADLETTER = "carry.deadletter"
+DEADLETTER: Final = "carry.deadletter"
 """Transport only (not an event topic): records a consumer could not decode, set aside
 raw with headers naming their origin topic, partition and offset."""
-CLOSED = "carry.closed"
+CLOSED: Final = "carry.closed"
 """Transport only: the ids (record keys) of runs that are complete everywhere; a
 consumer that starts or recovers skips their records instead of rebuilding their state."""

@@ -10,15 +10,17 @@ and order rejections.
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
 from schemas.topics import TRIGGERS
 
-TOPIC = TRIGGERS
+TOPIC: Final = TRIGGERS
 
-SETTLE = "settle"
+SETTLE: Final = "settle"
 """Phase marker name: a producer has emitted all its settlement-phase triggers for a step."""
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
+from typing import Final
 
-BISECT_ITERATIONS = 80
+BISECT_ITERATIONS: Final = 80
 
 
 class TierTable:

@@ -11,7 +11,7 @@ rounded down to whole basis points; HF = collateral * threshold / debt.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from schemas.market import MarketSnapshot
 from services.config.onchain import AaveConfig, AaveMode
@@ -19,7 +19,7 @@ from services.valuation.keys import parse_key
 from services.valuation.valuer import LSTS
 
 RESERVES = ("USDT", "WETH", "weETH", "wstETH")
-BPS = 10_000
+BPS: Final = 10_000
 
 
 def oracle_usd(reserve: str, market: MarketSnapshot) -> float:

@@ -16,13 +16,14 @@ float rounding.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Final
 
 from schemas.market import MarketSnapshot
 from schemas.pnl import SPOT_PRICE
 from schemas.triggers import InitialCapital, Trigger, VenueExecution
 from services.valuation.valuer import Valuer
 
-CAPITAL = "capital"
+CAPITAL: Final = "capital"
 """Cause of a trigger that is an external flow, not P&L (a run's opening balances)."""
 
 

@@ -17,6 +17,8 @@ or a non-debt balance going negative, crashes the service.
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from schemas import market as market_topic
@@ -45,7 +47,7 @@ from services.runtime.barrier import StepBarrier
 from services.valuation.keys import declared_keys
 from services.valuation.valuer import Valuer
 
-CAPITAL = "capital"
+CAPITAL: Final = "capital"
 """Cause of the opening `PositionRefresh` of a run that starts from its venues' balances."""
 
 

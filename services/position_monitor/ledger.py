@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from schemas.triggers import Trigger
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
 
-NEGATIVE_SLACK = 1e-6
+NEGATIVE_SLACK: Final = 1e-6
 """Largest negative amount tolerated on a non-debt, non-perp key (float rounding)."""
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Final, Protocol
 
-HOUR_NS = 3_600_000_000_000
+HOUR_NS: Final = 3_600_000_000_000
 
 
 class Clock(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import structlog
 from mypy_extensions import mypyc_attr
@@ -18,9 +18,9 @@ from services.runtime.clock import StepClock
 from services.runtime.jobs import Jobs
 from services.runtime.logs import CURRENT
 
-MAX_PARKED = 10_000
-SEEN_WINDOW = 64
-KEEP_FINISHED = 16
+MAX_PARKED: Final = 10_000
+SEEN_WINDOW: Final = 64
+KEEP_FINISHED: Final = 16
 
 Factory = Callable[[ActorContext], Actor]
 Deliver = Callable[[str, Event], list[Out]]

@@ -8,6 +8,7 @@ whenever an instance starts or stops parking events).
 from __future__ import annotations
 
 from collections import deque
+from typing import Final
 
 import anyio.lowlevel
 
@@ -19,7 +20,7 @@ from services.runtime.bus import Done
 from services.runtime.host import ActorHost, Deliver
 from services.runtime.logs import CURRENT
 
-SLICE = 4096
+SLICE: Final = 4096
 """Events delivered between two cooperative yields to the event loop."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from services.config.params import (
     BasisParams,
@@ -16,8 +16,8 @@ from services.config.params import (
 )
 from services.config.run import RunConfig
 
-WALLET = "wallet"
-AAVE = "aave_v3"
+WALLET: Final = "wallet"
+AAVE: Final = "aave_v3"
 TYPES = ("BaseToken", "aToken", "debtToken", "LST", "Perp")
 
 
