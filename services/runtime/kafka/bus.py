@@ -83,6 +83,7 @@ class KafkaBus:
         self._opened: dict[str, dict[str, int]] = {}
         self._offsets: Any = None
         self._claim: ClaimLock | None = None
+        self._starts_lock = anyio.Lock()
         self.follow_run = follow_run
         self.linger_ms = linger_ms
         self.hosts: list[ActorHost] = []
@@ -130,6 +131,7 @@ class KafkaBus:
                     self.marks.closed,
                     self.metrics,
                     starts,
+                    self._fresh_starts if grouped else None,
                 )
                 self.loops.append(loop)
                 await loop.start(self.counts)
@@ -142,6 +144,12 @@ class KafkaBus:
         except BaseException:
             await self.stop()
             raise
+
+    async def _fresh_starts(self) -> tuple[dict[TP, int], set[bytes]]:
+        """`_starts` now, and the runs closed now (for a loop taking partitions over)."""
+        async with self._starts_lock:
+            starts = await self._starts()
+        return starts, self.marks.closed
 
     async def _starts(self) -> dict[TP, int]:
         """Where each partition of the hosts' topics begins: the lowest floor of the runs

@@ -19,6 +19,7 @@ of the runs that live there.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -46,6 +47,9 @@ DRAIN_TIMEOUT_S = 10.0
 """Longest a stopping loop waits for its outputs' acknowledgements before leaving."""
 
 
+Refresh = Callable[[], Awaitable[tuple[dict[TP, int], set[bytes]]]]
+
+
 class RestartNeeded(Exception):
     """The group gave this process partitions whose history it does not hold."""
 
@@ -65,6 +69,8 @@ class KindLoop:
         metrics: the process's counters (None: not counted).
         starts: where each partition begins when first assigned (None: its beginning);
             never above the group's committed offset.
+        refresh: reads the run marks again: where each partition begins now and the
+            runs closed now (for partitions taken over after the first assignment).
     """
 
     def __init__(
@@ -79,12 +85,14 @@ class KindLoop:
         closed: set[bytes] | None = None,
         metrics: Metrics | None = None,
         starts: dict[TP, int] | None = None,
+        refresh: Refresh | None = None,
     ) -> None:
         self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
         self.group, self.follow_run, self.instance = group, follow_run, instance
         self.closed = closed or set()
         self.metrics = metrics
         self.starts = starts
+        self.refresh = refresh
         self.skipped = 0
         self.gate = CausalGate()
         self.consumer: Any = None
@@ -286,6 +294,9 @@ class KindLoop:
         wanted = set(keys.values()) - advanced
         lost = [key for key in held if key not in wanted]
         fresh = [a for a, key in keys.items() if key not in held or key in advanced]
+        if fresh and self.rebalances and self.refresh is not None:
+            # Taken over from another member: begin where the runs open now begin.
+            self.starts, self.closed = await self.refresh()
         begin = await self.consumer.beginning_offsets(fresh) if fresh else {}
         end = await self.consumer.end_offsets(fresh) if fresh else {}
         if lost:
