@@ -112,6 +112,9 @@ async def _throughput(bootstrap: str, events: list[Out]) -> list[str]:
         url = parse_kafka_url(f"kafka://{bootstrap}?namespace=bench{uuid.uuid4().hex[:8]}")
         probe = KafkaBus(url)  # creates the topics
         await probe.start()
+        # A consumer begins where the open runs begin: mark the sampled run open.
+        for run_id in sorted({e.run_id for _, e in events}):
+            await probe.open_run(run_id)
         await probe.stop()
         rate = await _produce(url, events, linger)
         lines.append(
@@ -183,7 +186,7 @@ def main() -> None:
         if not args.month_only:
             events = anyio.run(_sample_events, config, args.events)
             for line in anyio.run(_throughput, broker.bootstrap, events):
-                print(line)
+                print(line, flush=True)
         tmp = Path(tempfile.mkdtemp(prefix="carry-bench-"))
         started = time.perf_counter()
         rec = anyio.run(run_on_bus, config, MemoryBus(), config.actors)
