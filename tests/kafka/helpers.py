@@ -78,18 +78,8 @@ class Served:
         proc.wait(timeout=10)
 
     def stop(self) -> dict[str, int]:
-        """SIGTERM every process; return their exit codes (SIGKILL after 20 s)."""
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        codes = {}
-        for kind, proc in self.procs.items():
-            try:
-                codes[kind] = proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                codes[kind] = proc.wait()
-        return codes
+        """SIGTERM every process; return their exit codes (see `stop_processes`)."""
+        return dict(zip(self.procs, stop_processes(*self.procs.values()), strict=True))
 
     def log(self, kind: str) -> str:
         """`kind`'s log so far."""
@@ -131,3 +121,19 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2] != "Z"
+
+
+def stop_processes(*procs: subprocess.Popen[bytes]) -> list[int]:
+    """SIGTERM every process, then their exit codes (-9: killed after 30 s)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    codes = []
+    for proc in procs:
+        try:
+            codes.append(proc.wait(timeout=30))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            codes.append(-9)
+    return codes

@@ -33,7 +33,15 @@ from services.runtime.kafka.bus import KafkaBus
 from services.runtime.kafka.client import make_producer
 from services.runtime.kafka.marks import ABANDONED_AFTER_S, RunMark, encode_mark, read_marks
 from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
-from tests.kafka.helpers import CARRY, Served, alive, backtest_args, btc_config, children_of
+from tests.kafka.helpers import (
+    CARRY,
+    Served,
+    alive,
+    backtest_args,
+    btc_config,
+    children_of,
+    stop_processes,
+)
 
 pytestmark = [
     pytest.mark.timeout(240),
@@ -87,20 +95,6 @@ def _serving_instance(log: Path) -> str:
     return ""
 
 
-def _stop(*procs: subprocess.Popen[bytes]) -> list[int]:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    codes = []
-    for proc in procs:
-        try:
-            codes.append(proc.wait(timeout=30))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            codes.append(-9)
-    return codes
-
-
 def _kill(*procs: subprocess.Popen[bytes]) -> None:
     for proc in procs:
         if proc.poll() is None:
@@ -133,9 +127,9 @@ def test_an_instance_id_held_by_a_live_process_is_refused_and_derived_ids_differ
         assert len(set(names)) == 2, names
         assert "mine" not in names
         assert first.poll() is None, "the first process was never fenced"
-        assert _stop(first, *derived) == [0, 0, 0]
+        assert stop_processes(first, *derived) == [0, 0, 0]
     finally:
-        _stop(first)
+        stop_processes(first)
     assert "restarting_to_recover" not in (tmp_path / "first.log").read_text()
 
 

@@ -20,7 +20,7 @@ from services.launcher.kafka_run import run_on_kafka
 from services.recorder.results import write_results
 from services.runtime.kafka.client import partition_for
 from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
-from tests.kafka.helpers import CARRY, btc_config, differing, memory_results
+from tests.kafka.helpers import CARRY, btc_config, differing, memory_results, stop_processes
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -45,20 +45,6 @@ def _events(log: Path, name: str) -> list[dict[str, object]]:
             if record.get("event") == name:
                 found.append(record)
     return found
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    codes = []
-    for proc in procs:
-        try:
-            codes.append(proc.wait(timeout=30))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            codes.append(proc.wait())
-    return codes
 
 
 async def test_two_processes_of_a_kind_join_and_leave_mid_run_without_livelock(
@@ -94,7 +80,7 @@ async def test_two_processes_of_a_kind_join_and_leave_mid_run_without_livelock(
         assert differing(expected, tmp_path / "kafka") == []
         assert left, "the second members never joined and left within the run"
     finally:
-        codes = _stop(procs + seconds)
+        codes = stop_processes(*procs, *seconds)
     assert set(codes) == {0}, codes
     _check_logs(tmp_path)
 
