@@ -15,8 +15,8 @@ from services.config.run import RunConfig, run_config_from_plain
 from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.clock import StepClock
+from services.runtime.current import CURRENT
 from services.runtime.jobs import Jobs
-from services.runtime.logs import CURRENT
 
 MAX_PARKED: Final = 10_000
 SEEN_WINDOW: Final = 64

@@ -18,17 +18,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from schemas.base import Event
-
-
-class _Current:
-    """The event an actor is handling right now (handlers are synchronous)."""
-
-    event: Event | None = None
-
-
-CURRENT = _Current()
-"""Set by the actor host around each handler call; read only when a record is emitted."""
+from services.runtime.current import CURRENT
 
 
 def _sim_time(ns: int) -> str:

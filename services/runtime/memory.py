@@ -17,8 +17,8 @@ from schemas.topics import CONTROL
 from services.errors import InvariantError
 from services.runtime.actor import Out
 from services.runtime.bus import Done
+from services.runtime.current import CURRENT
 from services.runtime.host import ActorHost, Deliver
-from services.runtime.logs import CURRENT
 
 SLICE: Final = 4096
 """Events delivered between two cooperative yields to the event loop."""
