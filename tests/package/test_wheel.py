@@ -56,11 +56,13 @@ def test_the_wheel_installs_and_runs_in_a_fresh_environment(tmp_path: Path) -> N
     for name in ("pyproject.toml", "setup.py", "README.md", *PACKAGES):
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
         copy(REPO / name, source / name, **_no_caches(REPO / name))
+    # built by a fresh environment's pip, as a user's `pip install .` builds it: in an
+    # isolated build environment holding only pyproject's build requirements
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
+    pip = [str(venv / "bin" / "pip"), "--disable-pip-version-check"]
     dist = tmp_path / "dist"
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
-        source,
-    )
+    _run([*pip, "wheel", "--no-deps", "-q", "-w", str(dist), str(source)], source)
     (wheel,) = dist.glob("carry-*.whl")
     assert wheel.name.startswith(f"carry-{version}-")
     with zipfile.ZipFile(wheel) as z:
@@ -72,12 +74,7 @@ def test_the_wheel_installs_and_runs_in_a_fresh_environment(tmp_path: Path) -> N
         extensions = {n.split(".")[0] for n in packed if n.endswith(".so")}
         assert {m.removesuffix(".py") for m in compiled} <= extensions
 
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
-    _run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
-        tmp_path,
-    )
+    _run([*pip, "install", "-q", str(wheel)], tmp_path)
 
     # outside the source tree, with nothing of it on the path
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CARRY_DATA")}
@@ -103,3 +100,11 @@ def test_the_wheel_installs_and_runs_in_a_fresh_environment(tmp_path: Path) -> N
         code = "import services.runtime.memory as m; print(m.__file__)"
         loaded = _run([str(venv / "bin" / "python"), "-c", code], work, env).strip()
         assert loaded.endswith(".so"), f"the compiled module was not loaded: {loaded}"
+
+
+def test_the_build_requirements_pin_every_runtime_dependency() -> None:
+    # mypyc type-checks what the compiled modules import: without a dependency in the
+    # build environment the compile fails and the wheel falls back to pure Python
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    missing = set(project["project"]["dependencies"]) - set(project["build-system"]["requires"])
+    assert missing == set()
