@@ -10,18 +10,10 @@ over, handled, and its output published. Millisecond resolution (Kafka's timesta
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
 import msgspec
 
-from schemas.topics import ALL_TOPICS
-from services.runtime.kafka.client import (
-    connect_admin,
-    make_consumer,
-    partition_counts,
-    partition_for,
-    tp,
-)
+from services.runtime.kafka.reader import run_consumer
 from services.runtime.kafka.url import KafkaUrl
 from services.runtime.kafka.wire import STAMP, topic_id
 
@@ -30,20 +22,10 @@ _DEPS = msgspec.msgpack.Decoder(list[int])
 
 async def hop_latencies(url: KafkaUrl, run_id: str) -> list[int]:
     """Each record's hop in ms (its timestamp minus that of the newest record it follows)."""
-    admin = await connect_admin(url)
-    try:
-        existing = set(await admin.list_topics())
-        present = [b for b in ALL_TOPICS if url.topic(b) in existing]
-        counts = await partition_counts(admin, url, present)
-    finally:
-        await admin.close()
-    consumer: Any = make_consumer(url, None)
-    await consumer.start()
+    consumer, tps = await run_consumer(url, run_id)
     stamps: dict[tuple[int, int, int], int] = {}
     follows: list[tuple[int, list[int]]] = []
     try:
-        tps = [tp(url, b, partition_for(run_id, n)) for b, n in counts.items()]
-        consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
         left = {a for a in tps if end[a] > await consumer.position(a)}

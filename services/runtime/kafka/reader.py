@@ -28,14 +28,11 @@ from services.runtime.kafka.wire import decode_record
 POLL_MS = 200
 
 
-async def read_run(url: KafkaUrl, run_id: str, topics: tuple[str, ...] = ALL_TOPICS) -> list[Out]:
-    """The run's events, causally ordered, without duplicates.
-
-    Raises:
-        BrokerError: no broker at `url`.
-    """
-    quiet_client_logs()
-    log = structlog.get_logger().bind(run_id=run_id, bus=str(url))
+async def run_consumer(
+    url: KafkaUrl, run_id: str, topics: tuple[str, ...] = ALL_TOPICS
+) -> tuple[Any, list[Any]]:
+    """A started consumer (no group) assigned `run_id`'s partition of each of `topics`
+    that exists, and those partitions (the caller stops the consumer)."""
     admin = await connect_admin(url)
     try:
         existing = set(await admin.list_topics())
@@ -45,9 +42,21 @@ async def read_run(url: KafkaUrl, run_id: str, topics: tuple[str, ...] = ALL_TOP
         await admin.close()
     consumer: Any = make_consumer(url, None)
     await consumer.start()
+    tps = [tp(url, b, partition_for(run_id, n)) for b, n in counts.items()]
+    consumer.assign(tps)
+    return consumer, tps
+
+
+async def read_run(url: KafkaUrl, run_id: str, topics: tuple[str, ...] = ALL_TOPICS) -> list[Out]:
+    """The run's events, causally ordered, without duplicates.
+
+    Raises:
+        BrokerError: no broker at `url`.
+    """
+    quiet_client_logs()
+    log = structlog.get_logger().bind(run_id=run_id, bus=str(url))
+    consumer, tps = await run_consumer(url, run_id, topics)
     try:
-        tps = [tp(url, b, partition_for(run_id, n)) for b, n in counts.items()]
-        consumer.assign(tps)
         begin = await consumer.beginning_offsets(tps)
         end = await consumer.end_offsets(tps)
         gate = CausalGate(max_buffer=1 << 30)
