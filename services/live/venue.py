@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Generic, TypeVar
 
 from schemas.base import Event
@@ -21,7 +22,7 @@ class LiveVenueActor(LedgerFollower, Generic[OrderT]):
     reconciliation's, the operator's and the daily loss limit's say, and sends the
     orders it takes only when trading.
 
-    Subclasses set `gate` and `trading` and give `_settle`, `_takes` and `_order`.
+    Subclasses set `gate` and `trading` and implement `_settle`, `_takes` and `_order`.
     """
 
     gate: TradingGate
@@ -52,17 +53,17 @@ class LiveVenueActor(LedgerFollower, Generic[OrderT]):
                 return self._order(order)
         return []
 
+    @abc.abstractmethod
     def _settle(self, market: MarketSnapshot) -> None:
         """Read the venue for this step (a job) and settle from its report."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _takes(self, event: Event) -> OrderT | None:
         """`event` as an order this venue executes, else None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _order(self, order: OrderT) -> list[Out]:
         """Send `order` (a job); what goes out now."""
-        raise NotImplementedError
 
     def _halted(self, event: TradingHalted) -> None:
         """What else an operator's halt does here (nothing by default)."""

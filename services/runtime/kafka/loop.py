@@ -51,7 +51,7 @@ Refresh = Callable[[], Awaitable[tuple[dict[TP, int], set[bytes]]]]
 
 
 class RestartNeeded(Exception):
-    """The group gave this process partitions whose history it does not hold."""
+    """Setting up an assignment failed: the process restarts its bus and recovers."""
 
 
 class KindLoop:
