@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,22 +28,27 @@ URL_ENV = "CARRY_TEST_RPC_URL"
 
 
 class Accelerator:
-    """Moves the node's time 60 s every few milliseconds while a run waits on it, and
-    calls `change` after each move (an out-of-band change to the wallet)."""
+    """Moves the node's time 15 s every few milliseconds while a run waits on it; `change`
+    (an out-of-band change to the wallet) is called before each move, so a change made
+    once an order landed is on the chain before the run's later steps are due."""
+
+    STEP_S = 15  # a quarter of the runs' 1m interval: an order's few blocks pass no step
 
     def __init__(self, chain: Chain, change: object = None) -> None:
         self.chain, self.stop = chain, threading.Event()
         self.change = change
+        self.failed: Exception | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        n = 0
-        while not self.stop.wait(0.05):
-            self.chain.request("evm_increaseTime", [60])
-            self.chain.request("evm_mine", [])
-            n += 1
-            if callable(self.change):
-                self.change()
+        try:
+            while not self.stop.wait(0.05):
+                if callable(self.change):
+                    self.change()
+                self.chain.request("evm_increaseTime", [self.STEP_S])
+                self.chain.request("evm_mine", [])
+        except Exception as e:  # noqa: BLE001 - raised again in the test's thread on exit
+            self.failed = e
 
     def __enter__(self) -> Accelerator:
         self.thread.start()
@@ -51,6 +57,8 @@ class Accelerator:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
+        if self.failed is not None:
+            raise self.failed
 
 
 @pytest.fixture
@@ -100,7 +108,7 @@ def market_debt_token(chain: Chain, venues: Path):
     return chain.contract(found.debt_tokens["WETH"], artifacts.get("VariableDebtToken").abi)
 
 
-def _live(venues: Path, out: Path, *extra: str) -> dict:
+def _live(venues: Path, out: Path, *extra: str, steps: int = 4) -> dict:
     args = [
         "live",
         "--mode",
@@ -110,7 +118,7 @@ def _live(venues: Path, out: Path, *extra: str) -> dict:
         "--interval",
         "1m",
         "--steps",
-        "4",
+        str(steps),
         "--quiet",
         "--out",
         str(out),
@@ -149,7 +157,7 @@ def test_paper_and_trade_runs_on_the_local_chain(
         # (signed with the same key, behind Carry's back).
         if moved or not int(chain.call(debt_token.functions.balanceOf(wallet))):
             return
-        nonce = int(chain.request("eth_getTransactionCount", [wallet, "latest"]), 16)
+        nonce = int(chain.request("eth_getTransactionCount", [wallet, "pending"]), 16)
         tx = {
             "to": chain.accounts[9],
             "value": taken,
@@ -161,7 +169,13 @@ def test_paper_and_trade_runs_on_the_local_chain(
         }
         raw = "0x" + bytes(owner.sign_transaction(tx).raw_transaction).hex()
         sent = chain.request("eth_sendRawTransaction", [raw])
-        receipt = chain.request("eth_getTransactionReceipt", [sent])
+        receipt = None
+        for _ in range(500):  # the node mines a sent transaction shortly after, not at once
+            receipt = chain.request("eth_getTransactionReceipt", [sent])
+            if receipt:
+                break
+            time.sleep(0.01)
+        assert receipt, "the out-of-band transfer was never mined"
         gas = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
         moved.append((taken + gas) / 1e18)
 
@@ -174,8 +188,9 @@ def test_paper_and_trade_runs_on_the_local_chain(
             "1e9",
             "--max-daily-loss",
             "1e9",
+            steps=6,  # the transfer lands after the loop's step, before the last refresh
         )
-    assert trade["steps"] == 4
+    assert trade["steps"] == 6
     assert trade["trades"] >= 1
     assert trade["rejected_orders"] == 0
     (found,) = [d for d in trade["discrepancies"] if d["key"] == "wallet:BaseToken:ETH"]
