@@ -89,6 +89,8 @@ class KindLoop:
     ) -> None:
         self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
         self.group, self.follow_run, self.instance = group, follow_run, instance
+        self.follow_key = None if follow_run is None else follow_run.encode()
+        """Follow mode: the followed run's record key (other runs' records pass undecoded)."""
         self.closed = closed or set()
         self.metrics = metrics
         self.starts = starts
@@ -170,9 +172,14 @@ class KindLoop:
             raise RestartNeeded(self.restart_needed)
         await self.publisher.backpressure()
         batch = await self.consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
+        follow = self.follow_key
         for atp, records in batch.items():
             base = self.url.base(atp.topic)
             for r in records:
+                if follow is not None and r.key != follow:
+                    # another run's record: it only moves the partition's position on
+                    self.gate.add(Incoming(base, atp.partition, r.offset, r.key, None))
+                    continue
                 self.gate.add(
                     decode_record(base, atp.partition, r.offset, r.key, r.value, r.headers)
                 )
@@ -197,6 +204,8 @@ class KindLoop:
         return len(released)
 
     async def _handle(self, rec: Incoming, live: bool, futures: list[asyncio.Future[Any]]) -> None:
+        if self.follow_key is not None and rec.key != self.follow_key:
+            return
         if rec.key in self.closed:
             self.skipped += 1
             return
