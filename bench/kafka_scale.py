@@ -7,12 +7,12 @@ actor processes are started once (`carry serve KIND --instance I`, each process 
 member of its kind's group) and warmed up: the broker's JVM compiles its hot paths over
 the first tens of thousands of records (a cold broker spends twice the CPU per step),
 so 8 one-month runs go first, as a broker in service has long done (one run warms each
-later setting's new processes). Then 1, 2, 4, 8
-and 16 runs are launched at once, each followed by its own recorder as `carry sweep
---bus` does. Printed per line: the wall time from
-the first `RunStarted` until the last run is complete, the aggregate steps/s, the
-slowest and fastest run's own steps/s (its steps over its own first-to-last-step time),
-and how many runs wrote results byte-identical to their in-process twins.
+later setting's new processes). Then 1, 2, 4, 8 and 16 runs are launched at once, read
+as `carry sweep --bus` reads them: one follower, each run with its own recorder.
+Printed per line: the wall time from the first `RunStarted` until the last run is
+complete, the aggregate steps/s, the slowest and fastest run's own steps/s (its steps
+over its own first-to-last-step time), and how many runs wrote results byte-identical
+to their in-process twins.
 
 Per-hop latency: a step is a chain of 9 produce-to-consume hops (clock, market data,
 settlement producers, position monitor, exposure, risk, strategy, position monitor,
@@ -42,6 +42,7 @@ from bench.broker import session_broker
 from bench.kafka_hops import describe, hop_latencies
 from services.cli.commands.backtest import resolve_data
 from services.config.run import RunConfig, build_run_config
+from services.launcher.follower import shared_follower
 from services.launcher.kafka_run import run_on_kafka
 from services.launcher.run import run_on_bus
 from services.recorder.results import write_results
@@ -104,10 +105,10 @@ async def _runs(url: KafkaUrl, configs: list[RunConfig]) -> tuple[float, list[fl
                 firsts.setdefault(i, now)
                 lasts[i] = now
 
-        recs[i] = await run_on_kafka(config, url, attach=True, progress=progress)
+        recs[i] = await run_on_kafka(config, url, attach=True, progress=progress, follower=follower)
 
     started = time.perf_counter()
-    async with anyio.create_task_group() as tg:
+    async with shared_follower(url) as follower, anyio.create_task_group() as tg:
         for i, config in enumerate(configs):
             tg.start_soon(one, i, config)
     wall = time.perf_counter() - started

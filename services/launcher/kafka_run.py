@@ -20,6 +20,7 @@ from schemas import control
 from schemas.control import RunStopped
 from services.config.run import RunConfig
 from services.launcher.children import Children
+from services.launcher.follower import SharedFollower
 from services.launcher.run import Progress, RunAborted, report_progress, run_started
 from services.recorder.actor import Recorder
 from services.registry import KINDS, host
@@ -48,6 +49,7 @@ async def run_on_kafka(
     children: Children | None = None,
     broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
     operator: Operator | None = None,
+    follower: SharedFollower | None = None,
 ) -> Recorder:
     """Run `config` on Kafka and return its recorder once the run is complete.
 
@@ -61,6 +63,8 @@ async def run_on_kafka(
         broker_timeout_s: how long the run waits for an unreachable broker.
         operator: runs next to the run once it has started (a live run's switches),
             publishing on this bus.
+        follower: read the run through this follower (shared with the process's other
+            runs) instead of a bus of its own.
 
     Raises:
         BrokerError: no broker at `url`, or it went away for longer than the deadline,
@@ -71,13 +75,18 @@ async def run_on_kafka(
     actors drop it) and marked closed, as far as the broker still answers.
     """
     kinds = [k for k in config.actors if k != "recorder"]
-    bus = KafkaBus(url, follow_run=config.run_id, broker_timeout_s=broker_timeout_s)
-    recorder_host = host("recorder", dedup=True)
-    bus.attach(recorder_host)
-    await bus.start()
+    if follower is None:
+        bus = KafkaBus(url, follow_run=config.run_id, broker_timeout_s=broker_timeout_s)
+        recorder_host = host("recorder", dedup=True)
+        bus.attach(recorder_host)
+        await bus.start()
+    else:
+        bus, recorder_host = follower.bus, follower.recorder_host
+        follower.add(config.run_id)
     if not attach and children is None:
         children = Children(str(url), kinds, broker_timeout_s=broker_timeout_s)
     run = _Run(config, bus, recorder_host, kinds, None if attach else children, stop)
+    run.shared = follower is not None
     try:
         if run.children is not None:
             run.children.start()
@@ -97,7 +106,10 @@ async def run_on_kafka(
         with anyio.CancelScope(shield=True):
             if run.children is not None:
                 await anyio.to_thread.run_sync(run.children.stop)
-            await bus.stop()
+            if follower is None:
+                await bus.stop()
+            else:
+                follower.remove(config.run_id)
 
 
 def _reason(error: BaseException) -> str:
@@ -122,6 +134,8 @@ class _Run:
         self.kinds, self.children, self.stop = kinds, children, stop
         self.failure = ""
         self.quiet = False
+        self.shared = False
+        """The bus is a shared follower's, read by its own task: only wait here."""
         self.log = structlog.get_logger().bind(run_id=config.run_id)
 
     def recorder(self) -> Recorder | None:
@@ -141,7 +155,11 @@ class _Run:
                 tg.start_soon(
                     report_progress, self.recorder, self.config.steps, progress, self.done
                 )
-            await self.bus.run_until(self.done)
+            if self.shared:
+                while not self.done():  # noqa: ASYNC110 - done() combines several states
+                    await anyio.sleep(POLL_S)
+            else:
+                await self.bus.run_until(self.done)
             tg.cancel_scope.cancel()
         rec = self.recorder()
         if not self.quiet or rec is None:
@@ -211,7 +229,7 @@ async def _quiet(bus: KafkaBus, config: RunConfig, kinds: list[str]) -> bool:
         return False
     for tps, done in committed.values():
         for tp in tps:
-            last = loop.run_last.get(tp)
+            last = None if loop.follow is None else loop.follow.last_of(config.run_id, tp)
             if last is not None and done.get(tp, 0) <= last:
                 return False
     return True

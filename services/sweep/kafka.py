@@ -2,9 +2,9 @@
 
 Each run gets a unique id on the bus (its records are keyed by it, so the runs spread
 over the partitions and the processes of each kind share them through their consumer
-group); at most `jobs` runs are in flight at once. The launcher follows each run with
-its own recorder, exactly as `carry backtest --bus ... --attach` does, so each row is
-the same as in-process.
+group); at most `jobs` runs are in flight at once. The launcher reads every run through
+one follower (each partition fetched once), each run with its own recorder as `carry
+backtest --bus ... --attach` records it, so each row is the same as in-process.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import anyio
 import msgspec
 
 from services.config.run import RunConfig
-from services.errors import CarryError
+from services.errors import BrokerError, CarryError
+from services.launcher.follower import SharedFollower, shared_follower
 from services.launcher.kafka_run import run_on_kafka
 from services.recorder.results import summary_of, write_results
 from services.runtime.kafka.url import KafkaUrl
@@ -26,11 +27,16 @@ from services.sweep.pool import Outcome, run_folder
 
 
 async def _one(
-    index: int, config: RunConfig, url: KafkaUrl, keep_in: Path | None, stop: anyio.Event
+    index: int,
+    config: RunConfig,
+    follower: SharedFollower,
+    keep_in: Path | None,
+    stop: anyio.Event,
 ) -> Outcome:
     on_bus = msgspec.structs.replace(config, run_id=f"{config.run_id}-{uuid.uuid4().hex[:8]}")
     try:
-        rec = await run_on_kafka(on_bus, url, attach=True, stop=stop)
+        url = follower.bus.url
+        rec = await run_on_kafka(on_bus, url, attach=True, stop=stop, follower=follower)
         if keep_in is None:
             return Outcome(index, summary_of(rec, config), None, None)
         folder = run_folder(index, config)
@@ -55,15 +61,20 @@ def run_all_on_kafka(
     Raises:
         KeyboardInterrupt: on SIGINT or SIGTERM, once the runs in flight are stopped (a
             `RunStopped` tells the serving actors to drop them); finished outcomes stay.
+
+    A broker that goes away for longer than its deadline ends the sweep: the
+    configurations not finished are outcomes with that error.
     """
     total = len(configs)
     stop = anyio.Event()
 
-    async def one(i: int, config: RunConfig, limit: anyio.Semaphore) -> None:
+    async def one(
+        i: int, config: RunConfig, limit: anyio.Semaphore, follower: SharedFollower
+    ) -> None:
         async with limit:
             if stop.is_set():
                 return
-            outcome = await _one(i, config, url, keep_in, stop)
+            outcome = await _one(i, config, follower, keep_in, stop)
         if not stop.is_set():
             outcomes.append(outcome)
             if progress is not None:
@@ -82,9 +93,17 @@ def run_all_on_kafka(
                         return
 
                 runs.start_soon(watch)
-                async with anyio.create_task_group() as tg:
-                    for i, config in enumerate(configs):
-                        tg.start_soon(one, i, config, limit)
+                try:
+                    async with shared_follower(url) as follower, anyio.create_task_group() as tg:
+                        for i, config in enumerate(configs):
+                            tg.start_soon(one, i, config, limit, follower)
+                except* BrokerError as lost:
+                    # the broker went away: the runs not finished are rows with its error
+                    error = str(lost.exceptions[0])
+                    finished = {o.configuration for o in outcomes}
+                    outcomes.extend(
+                        Outcome(i, None, error, None) for i in range(total) if i not in finished
+                    )
                 runs.cancel_scope.cancel()
 
     anyio.run(main)

@@ -11,6 +11,7 @@ import pytest
 
 from services.cli.main import main
 from services.config.run import RunConfig
+from services.launcher.follower import SharedFollower, shared_follower
 from services.launcher.kafka_run import run_on_kafka
 from services.recorder.actor import Recorder
 from services.recorder.results import write_results
@@ -85,11 +86,13 @@ def test_cli_export_and_replay_from_the_bus(tmp_path: Path, month: Month) -> Non
     assert differing(expected, out) == []
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["own-followers", "shared-follower"])
 async def test_two_runs_share_the_same_actor_processes_at_once(
-    url: KafkaUrl, tmp_path: Path
+    url: KafkaUrl, tmp_path: Path, shared: bool
 ) -> None:
     # One partition per topic: each run's recorder reads the other run's records too
-    # and passes them by undecoded.
+    # and passes them by undecoded (each run with a follower of its own, or both through
+    # one follower as a sweep reads them).
     url = replace(url, partitions=1)
     runs = [btc_config(5), btc_config(4, ("capital=250000", "rebalance=false"))]
     expected = [await memory_results(c, tmp_path / f"memory{i}") for i, c in enumerate(runs)]
@@ -98,14 +101,22 @@ async def test_two_runs_share_the_same_actor_processes_at_once(
     served.start_all()
     got: dict[int, Recorder] = {}
 
-    async def one(i: int) -> None:
-        got[i] = await run_on_kafka(runs[i], url, attach=True)
+    async def one(i: int, follower: SharedFollower | None) -> None:
+        got[i] = await run_on_kafka(runs[i], url, attach=True, follower=follower)
 
     try:
         with anyio.fail_after(200):
-            async with anyio.create_task_group() as tg:
-                for i in range(len(runs)):
-                    tg.start_soon(one, i)
+            if shared:
+                async with shared_follower(url) as follower, anyio.create_task_group() as tg:
+                    for i in range(len(runs)):
+                        tg.start_soon(one, i, follower)
+                # each finished run is dropped from the follower
+                assert follower.following.keys == set()
+                assert follower.recorder_host.instance(runs[0].run_id) is None
+            else:
+                async with anyio.create_task_group() as tg:
+                    for i in range(len(runs)):
+                        tg.start_soon(one, i, None)
     finally:
         served.stop()
     for i, config in enumerate(runs):

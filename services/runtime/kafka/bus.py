@@ -35,6 +35,7 @@ from services.runtime.kafka.client import (
     quiet_client_logs,
     tp,
 )
+from services.runtime.kafka.follow import Following
 from services.runtime.kafka.gate import TP
 from services.runtime.kafka.loop import KindLoop
 from services.runtime.kafka.marks import Marks, RunMark, encode_mark, read_marks
@@ -58,6 +59,8 @@ class KafkaBus:
         url: the broker and naming.
         follow_run: for a launcher's local recorder: no consumer group; read only this
             run's partitions, from their current end, and only its records.
+        follow: instead of `follow_run`, the runs a launcher's recorder follows, added
+            and removed while the bus runs (every partition is read, from its end).
         linger_ms: producer linger.
         instance: this process's static member id in its kinds' groups (refused if a
             live process holds it); None derives a free one.
@@ -69,6 +72,7 @@ class KafkaBus:
         self,
         url: KafkaUrl,
         follow_run: str | None = None,
+        follow: Following | None = None,
         linger_ms: int = 0,
         instance: str | None = "0",
         metrics: Metrics | None = None,
@@ -84,7 +88,8 @@ class KafkaBus:
         self._offsets: Any = None
         self._claim: ClaimLock | None = None
         self._starts_lock = anyio.Lock()
-        self.follow_run = follow_run
+        self._offsets_lock = anyio.Lock()
+        self.follow = Following(follow_run) if follow_run is not None else follow
         self.linger_ms = linger_ms
         self.hosts: list[ActorHost] = []
         self.loops: list[KindLoop] = []
@@ -107,7 +112,7 @@ class KafkaBus:
             topics = {*CODECS, DEADLETTER, CLOSED, *(t for h in self.hosts for t in h.topics)}
             await ensure_topics(self.admin, self.url, topics)
             self.counts = await partition_counts(self.admin, self.url, topics)
-            grouped = bool(self.hosts) and self.follow_run is None
+            grouped = bool(self.hosts) and self.follow is None
             if grouped:
                 kinds = [h.kind for h in self.hosts]
                 self._claim = ClaimLock(self.url.group(k) for k in kinds)
@@ -119,14 +124,14 @@ class KafkaBus:
             self.publisher = Publisher(self.url, self.producer)
             starts = await self._starts() if grouped else None
             for host in self.hosts:
-                group = None if self.follow_run else self.url.group(host.kind)
+                group = None if self.follow is not None else self.url.group(host.kind)
                 loop = KindLoop(
                     host,
                     self.url,
                     self.publisher,
                     self.causality,
                     group,
-                    self.follow_run,
+                    self.follow,
                     self.instance,
                     self.marks.closed,
                     self.metrics,
@@ -268,9 +273,11 @@ class KafkaBus:
 
     async def end_offsets(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
         """The current end offset of each (topic, partition)."""
-        if self._offsets is None:
-            self._offsets = make_consumer(self.url, None, client_id=client_id(self.instance))
-            await self._offsets.start()
+        async with self._offsets_lock:  # runs sharing the bus ask at once
+            if self._offsets is None:
+                offsets = make_consumer(self.url, None, client_id=client_id(self.instance))
+                await offsets.start()
+                self._offsets = offsets
         ends = await self._offsets.end_offsets([tp(self.url, t, p) for t, p in tps])
         return {(self.url.base(a.topic), a.partition): off for a, off in ends.items()}
 

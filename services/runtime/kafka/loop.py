@@ -31,6 +31,7 @@ from services.runtime.actor import Out
 from services.runtime.bus import Done
 from services.runtime.host import ActorHost
 from services.runtime.kafka.client import make_consumer, partition_for, tp
+from services.runtime.kafka.follow import Following
 from services.runtime.kafka.gate import TP, CausalGate
 from services.runtime.kafka.members import client_id
 from services.runtime.kafka.publish import Committer, Publisher
@@ -62,8 +63,9 @@ class KindLoop:
         url: the bus.
         publisher: the process's publisher.
         causality: the process's causal knowledge.
-        group: consumer group (None: no group, read only `follow_run` from the end).
-        follow_run: read only this run's partitions and records.
+        group: consumer group (None: no group, read only the runs `follow` names, from
+            the end).
+        follow: the runs a follower reads (a launcher's recorder), with no group.
         instance: static member id within the group (one per process of a kind).
         closed: keys of runs complete everywhere when the process started: skipped.
         metrics: the process's counters (None: not counted).
@@ -80,7 +82,7 @@ class KindLoop:
         publisher: Publisher,
         causality: Causality,
         group: str | None,
-        follow_run: str | None = None,
+        follow: Following | None = None,
         instance: str = "0",
         closed: set[bytes] | None = None,
         metrics: Metrics | None = None,
@@ -88,9 +90,7 @@ class KindLoop:
         refresh: Refresh | None = None,
     ) -> None:
         self.host, self.url, self.publisher, self.causality = host, url, publisher, causality
-        self.group, self.follow_run, self.instance = group, follow_run, instance
-        self.follow_key = None if follow_run is None else follow_run.encode()
-        """Follow mode: the followed run's record key (other runs' records pass undecoded)."""
+        self.group, self.follow, self.instance = group, follow, instance
         self.closed = closed or set()
         self.metrics = metrics
         self.starts = starts
@@ -105,8 +105,6 @@ class KindLoop:
         self.counts: dict[str, int] = {}
         self.handled = 0
         self.deadlettered = 0
-        self.run_last: dict[TP, int] = {}
-        """Follow mode: offset of the followed run's last record, per partition."""
         self._paused: set[Any] = set()
         self.joined = anyio.Event()
         """Set once the group first gave this loop its partitions."""
@@ -139,9 +137,14 @@ class KindLoop:
             self.committer = Committer(self.consumer, self.url, self.host.kind)
             self.consumer.subscribe(names, listener=_Listener(self))
             return
-        if self.follow_run is None:
-            raise ValueError("a loop without a group must follow one run")
-        tps = [tp(self.url, b, partition_for(self.follow_run, counts[b])) for b in self.host.topics]
+        if self.follow is None:
+            raise ValueError("a loop without a group must follow runs")
+        one = self.follow.one
+        tps = [
+            tp(self.url, b, p)
+            for b in self.host.topics
+            for p in (range(counts[b]) if one is None else [partition_for(one, counts[b])])
+        ]
         self.consumer.assign(tps)
         await self.consumer.seek_to_end(*tps)
         for atp in tps:
@@ -172,11 +175,11 @@ class KindLoop:
             raise RestartNeeded(self.restart_needed)
         await self.publisher.backpressure()
         batch = await self.consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
-        follow = self.follow_key
+        follow = None if self.follow is None else self.follow.keys
         for atp, records in batch.items():
             base = self.url.base(atp.topic)
             for r in records:
-                if follow is not None and r.key != follow:
+                if follow is not None and r.key not in follow:
                     # another run's record: it only moves the partition's position on
                     self.gate.add(Incoming(base, atp.partition, r.offset, r.key, None))
                     continue
@@ -204,7 +207,8 @@ class KindLoop:
         return len(released)
 
     async def _handle(self, rec: Incoming, live: bool, futures: list[asyncio.Future[Any]]) -> None:
-        if self.follow_key is not None and rec.key != self.follow_key:
+        follow = self.follow
+        if follow is not None and rec.key not in follow.keys:
             return
         if rec.key in self.closed:
             self.skipped += 1
@@ -224,10 +228,10 @@ class KindLoop:
                 )
                 futures.append(await self.publisher.deadletter(rec, self.group, self.host.kind))
             return
-        if self.follow_run is not None:
-            if event.run_id != self.follow_run:
+        if follow is not None and rec.key is not None:
+            if event.run_id.encode() != rec.key:
                 return
-            self.run_last[(rec.topic, rec.partition)] = rec.offset
+            follow.last[rec.key][(rec.topic, rec.partition)] = rec.offset
         self.causality.see(event.run_id, rec)
         self.handled += 1
         self.host.jobs.replaying = not live
