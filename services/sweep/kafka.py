@@ -23,6 +23,7 @@ from services.launcher.follower import SharedFollower, shared_follower
 from services.launcher.kafka_run import run_on_kafka
 from services.recorder.results import summary_of, write_results
 from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.watch import DEFAULT_BROKER_TIMEOUT_S
 from services.sweep.pool import Outcome, run_folder
 
 
@@ -54,6 +55,7 @@ def run_all_on_kafka(
     keep_in: Path | None,
     outcomes: list[Outcome],
     progress: Callable[[int, int], None] | None = None,
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
 ) -> None:
     """Run every configuration on Kafka, at most `jobs` at once; append each outcome to
     `outcomes` as it finishes.
@@ -94,12 +96,18 @@ def run_all_on_kafka(
 
                 runs.start_soon(watch)
                 try:
-                    async with shared_follower(url) as follower, anyio.create_task_group() as tg:
+                    async with (
+                        shared_follower(url, broker_timeout_s) as follower,
+                        anyio.create_task_group() as tg,
+                    ):
                         for i, config in enumerate(configs):
                             tg.start_soon(one, i, config, limit, follower)
                 except* BrokerError as lost:
                     # the broker went away: the runs not finished are rows with its error
-                    error = str(lost.exceptions[0])
+                    first: BaseException = lost
+                    while isinstance(first, BaseExceptionGroup):
+                        first = first.exceptions[0]
+                    error = str(first)
                     finished = {o.configuration for o in outcomes}
                     outcomes.extend(
                         Outcome(i, None, error, None) for i in range(total) if i not in finished

@@ -22,6 +22,7 @@ from services.config.run import DataSpec
 from services.errors import CarryError, ConfigError
 from services.recorder.tables import SCHEMA_VERSION
 from services.runtime.kafka.url import KafkaUrl
+from services.runtime.kafka.watch import DEFAULT_BROKER_TIMEOUT_S
 from services.sweep.kafka import run_all_on_kafka
 from services.sweep.pool import Outcome, resolve, run_all
 from services.sweep.space import configurations
@@ -81,9 +82,11 @@ def sweep(
     keep_runs: bool = False,
     progress: Callable[[int, int], None] | None = None,
     bus: KafkaUrl | None = None,
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S,
 ) -> SweepDone:
     """Run every configuration of `spec` and write the sweep folder: on `jobs` forked
-    processes, or with `bus`, as runs (at most `jobs` at once) on actors serving there.
+    processes, or with `bus`, as runs (at most `jobs` at once) on actors serving there
+    (a broker silent for `broker_timeout_s` fails the runs not finished).
 
     Raises:
         ConfigError, DataError: before anything runs, naming the bad configuration.
@@ -106,7 +109,7 @@ def sweep(
             if bus is None:
                 outcomes.extend(run_all(configs, jobs, keep_in, progress))
             else:
-                run_all_on_kafka(configs, bus, jobs, keep_in, outcomes, progress)
+                run_all_on_kafka(configs, bus, jobs, keep_in, outcomes, progress, broker_timeout_s)
         except KeyboardInterrupt:
             interrupted = True
             _drop_unlisted(tmp, outcomes)

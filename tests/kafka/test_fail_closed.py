@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import anyio
 import msgspec
+import pyarrow.parquet as pq
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -277,6 +279,34 @@ def test_one_sigterm_ends_a_launcher_waiting_for_a_lost_broker(
         assert not (tmp_path / "out").exists()
     finally:
         _kill(launcher)
+
+
+def test_a_sweep_whose_broker_is_lost_gives_rows_naming_it(private: Broker, tmp_path: Path) -> None:
+    private.script("start")
+    url = parse_kafka_url(f"kafka://{private.bootstrap}?partitions=2&namespace=sweep")
+    out = tmp_path / "sweep"
+    args = ["sweep", "--mode", "btc_basis", "--set", "end=2024-01-05", "--quiet"]
+    args += ["--grid", "capital=100000,200000,300000", "--jobs", "2", "--out", str(out)]
+    args += ["--bus", str(url), "--broker-timeout", "3"]
+    with (tmp_path / "sweep.log").open("wb") as log:
+        # no process serves the bus: the runs wait until the broker is gone
+        env = {k: v for k, v in os.environ.items() if k != "CARRY_DATA"}  # the sample's window
+        sweep = subprocess.Popen(
+            [*CARRY, *args], stdout=log, stderr=log, start_new_session=True, env=env
+        )
+    try:
+        time.sleep(8)
+        private.script("stop")
+        code = sweep.wait(timeout=90)
+    finally:
+        _kill(sweep)
+    err = (tmp_path / "sweep.log").read_text()
+    assert code == 0, err[-2000:]
+    assert "3 configurations, 3 failed" in err
+    rows = pq.read_table(out / "sweep.parquet").to_pylist()
+    assert [r["configuration"] for r in rows] == [0, 1, 2]
+    for row in rows:
+        assert row["error"].startswith(f"lost Kafka at {private.bootstrap}: no answer for"), row
 
 
 async def test_a_broker_that_lost_its_data_fails_the_run_and_topics_never_come_back_wrong(

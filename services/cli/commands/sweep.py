@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from services.cli.commands.backtest import resolve_data
-from services.cli.commands.env import env_bus
+from services.cli.commands.env import add_broker_timeout, env_bus
 from services.cli.progress import ProgressBar
 from services.config.modes import available_modes
 from services.runtime.kafka.url import is_memory, parse_kafka_url
@@ -75,6 +75,7 @@ def add(
         help="memory:// (default, $CARRY_BUS: forked processes) or kafka://HOST:PORT[?...]: "
         "runs on the `carry serve` processes there",
     )
+    add_broker_timeout(sw)
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(handler=run)
 
@@ -112,6 +113,6 @@ def run(args: argparse.Namespace) -> int:
     bus = None if is_memory(args.bus) else parse_kafka_url(args.bus)
     jobs = args.jobs if args.jobs is not None else (default_jobs() if bus is None else KAFKA_JOBS)
     progress = None if args.quiet else ProgressBar(f"sweep {args.mode}", unit="runs")
-    done = sweep(spec, Path(args.out), jobs, args.keep_runs, progress, bus)
+    done = sweep(spec, Path(args.out), jobs, args.keep_runs, progress, bus, args.broker_timeout)
     sys.stdout.write(format_done(done))
     return 0
