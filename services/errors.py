@@ -45,3 +45,10 @@ class InvariantError(RuntimeError):
 class OutputError(CarryError):
     """An output path (results folder, record file) cannot be written without risking
     something Carry did not write."""
+
+
+def innermost(error: BaseException) -> BaseException:
+    """The exception inside task-group wrappers that each carry exactly one."""
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error

@@ -22,7 +22,7 @@ from services.cli.commands import (
     verify,
 )
 from services.cli.commands.env import ENV_LOG_FORMAT, ENV_LOG_LEVEL
-from services.errors import CarryError
+from services.errors import CarryError, innermost
 from services.runtime.logs import configure_logging, report_error
 from services.version import carry_version
 
@@ -74,13 +74,6 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _user_error(error: BaseException) -> BaseException:
-    """The first non-group exception inside task-group wrappers."""
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return error
-
-
 def _closed_stdout() -> int:
     """The reader of stdout went away (`carry modes | head`): stop quietly, as `cat` does.
 
@@ -130,7 +123,7 @@ def _main(argv: list[str] | None) -> int:
         code: int = args.handler(args)
         return code
     except (CarryError, KeyboardInterrupt, BaseExceptionGroup) as raised:
-        error = _user_error(raised)
+        error = innermost(raised)
         if isinstance(error, KeyboardInterrupt):
             sys.stderr.write("interrupted: nothing was written\n")
             return 130

@@ -19,6 +19,7 @@ import structlog
 from schemas import control
 from schemas.control import RunStopped
 from services.config.run import RunConfig
+from services.errors import innermost
 from services.launcher.children import Children
 from services.launcher.follower import SharedFollower
 from services.launcher.run import Progress, RunAborted, report_progress, run_started
@@ -85,8 +86,8 @@ async def run_on_kafka(
         follower.add(config.run_id)
     if not attach and children is None:
         children = Children(str(url), kinds, broker_timeout_s=broker_timeout_s)
-    run = _Run(config, bus, recorder_host, kinds, None if attach else children, stop)
-    run.shared = follower is not None
+    shared = follower is not None
+    run = _Run(config, bus, recorder_host, kinds, None if attach else children, stop, shared)
     try:
         if run.children is not None:
             run.children.start()
@@ -113,8 +114,7 @@ async def run_on_kafka(
 
 
 def _reason(error: BaseException) -> str:
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
+    error = innermost(error)
     if isinstance(error, RunAborted | KeyboardInterrupt | anyio.get_cancelled_exc_class()):
         return "stopped by the user"
     return str(error).split("\n")[0][:300]
@@ -129,12 +129,13 @@ class _Run:
         kinds: list[str],
         children: Children | None,
         stop: anyio.Event | None,
+        shared: bool,
     ) -> None:
         self.config, self.bus, self.recorder_host = config, bus, recorder_host
         self.kinds, self.children, self.stop = kinds, children, stop
         self.failure = ""
         self.quiet = False
-        self.shared = False
+        self.shared = shared
         """The bus is a shared follower's, read by its own task: only wait here."""
         self.log = structlog.get_logger().bind(run_id=config.run_id)
 

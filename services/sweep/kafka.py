@@ -18,7 +18,7 @@ import anyio
 import msgspec
 
 from services.config.run import RunConfig
-from services.errors import BrokerError, CarryError
+from services.errors import BrokerError, CarryError, innermost
 from services.launcher.follower import SharedFollower, shared_follower
 from services.launcher.kafka_run import run_on_kafka
 from services.recorder.results import summary_of, write_results
@@ -104,10 +104,7 @@ def run_all_on_kafka(
                             tg.start_soon(one, i, config, limit, follower)
                 except* BrokerError as lost:
                     # the broker went away: the runs not finished are rows with its error
-                    first: BaseException = lost
-                    while isinstance(first, BaseExceptionGroup):
-                        first = first.exceptions[0]
-                    error = str(first)
+                    error = str(innermost(lost))
                     finished = {o.configuration for o in outcomes}
                     outcomes.extend(
                         Outcome(i, None, error, None) for i in range(total) if i not in finished
