@@ -208,8 +208,11 @@ class _Run:
             await anyio.sleep(WATCH_S)
 
     async def _watch(self) -> None:
+        """Restart actor processes that died, except while the broker is unreachable:
+        they die of that too, and the bus's own deadline decides the run then."""
         while not self.done() and self.children is not None:
-            self.failure = self.children.check()
+            if not self.bus.broker_unreachable():
+                self.failure = self.children.check()
             await anyio.sleep(WATCH_S)
 
 

@@ -98,6 +98,7 @@ class KafkaBus:
         self.counts: dict[str, int] = {}
         self.producer: Any = None
         self.publisher: Publisher | None = None
+        self.watch: BrokerWatch | None = None
         self.log = structlog.get_logger().bind(bus=str(url))
 
     def attach(self, host: ActorHost) -> None:
@@ -225,7 +226,7 @@ class KafkaBus:
     async def run_until(self, done: Done) -> None:
         """Run every consumer loop until `done()`; `BrokerError` if the broker goes away
         for longer than the deadline or loses Carry's topics."""
-        watch = BrokerWatch(
+        self.watch = watch = BrokerWatch(
             self.url, self.admin, self.counts, self.loops, self.broker_timeout_s, self.metrics
         )
         async with anyio.create_task_group() as tg:
@@ -262,6 +263,10 @@ class KafkaBus:
             if self.admin is not None:
                 await _quietly(self.admin.close())
         self.loops = []
+
+    def broker_unreachable(self) -> bool:
+        """True while the running bus's last probe of the broker went unanswered."""
+        return self.watch is not None and self.watch.unreachable
 
     def lags(self) -> list[Lag]:
         """Consumer lag of every loop, per assigned partition."""

@@ -56,6 +56,8 @@ class BrokerWatch:
         self.timeout_s = timeout_s
         self.metrics = metrics
         self.answered = time.monotonic()
+        self.unreachable = False
+        """The last probe went unanswered."""
 
     async def run(self, done: Done) -> None:
         """Probe until `done()`; raise `BrokerError` when the run must fail."""
@@ -76,6 +78,7 @@ class BrokerWatch:
         except (TimeoutError, KafkaError, OSError):
             described = None
         now = time.monotonic()
+        self.unreachable = described is None
         if described is None:
             self._state("broker_unreachable", only_from="serving")
             silent = now - self.answered
