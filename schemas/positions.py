@@ -8,6 +8,7 @@ import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
+from schemas.orders import OrdersDone
 from schemas.topics import POSITIONS
 from schemas.triggers import Trigger
 
@@ -18,7 +19,11 @@ SETTLED: Final = "settled"
 ORDER: Final = "order"
 """Phase: one order's execution (or rejection) is applied."""
 FINAL: Final = "final"
-"""Phase: the step is closed; P&L is computed on this version."""
+"""Phase: the step is closed after its orders; P&L is computed on this version.
+
+A step whose strategy sent no order has no final snapshot: its `OrdersDone` is based
+on the settled snapshot, which is then the step's closing ledger (`closes_step`).
+"""
 
 
 class OrderResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,3 +75,9 @@ class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"
 
 PositionEvent = PositionSnapshot
 codec: Codec[PositionEvent] = Codec(PositionEvent)
+
+
+def closes_step(done: OrdersDone, settled: tuple[int, int]) -> bool:
+    """Whether `done` closes its step without a final snapshot: it is based on that
+    step's settled snapshot, `settled` being the (step, version) of the last one seen."""
+    return settled == (done.step, done.based_on)

@@ -12,6 +12,7 @@ the mark is the perp's own hourly close at the settlement step.
 from __future__ import annotations
 
 from schemas import market as market_topic
+from schemas import orders as orders_topic
 from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
@@ -27,7 +28,7 @@ class FundingSettler(LedgerFollower):
     """Emits funding settlements for every held perp."""
 
     name = "funding_settler"
-    topics = (market_topic.TOPIC, positions_topic.TOPIC)
+    topics = (market_topic.TOPIC, positions_topic.TOPIC, orders_topic.TOPIC)
     settles = True
 
     def on_event(self, topic: str, event: Event) -> list[Out]:

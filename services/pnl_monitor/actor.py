@@ -1,7 +1,8 @@
 """The P&L monitor.
 
-Inputs: `MarketSnapshot`, `PositionSnapshot` (the triggers applied, and the final ledger).
-Outputs: one `PnLReport` per step, on the final snapshot: balance-based equity and
+Inputs: `MarketSnapshot`, `PositionSnapshot` (the triggers applied, and the final ledger),
+`OrdersDone` (which closes a step without orders on its settled snapshot).
+Outputs: one `PnLReport` per step, on its closing ledger: balance-based equity and
 P&L, and the attribution whose parts sum to the total (the residual is reported as
 `reconciliation_error`).
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from schemas import market as market_topic
+from schemas import orders as orders_topic
 from schemas import pnl as pnl_topic
 from schemas import positions as positions_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
+from schemas.orders import OrdersDone
 from schemas.pnl import COMPONENTS, PnLReport
-from schemas.positions import FINAL, PositionSnapshot
+from schemas.positions import FINAL, SETTLED, PositionSnapshot, closes_step
 from schemas.triggers import Trigger
 from services.pnl_monitor.attribution import revaluation, trigger_values
 from services.runtime.actor import Actor, ActorContext, Out
@@ -28,8 +31,8 @@ class PnLMonitor(Actor):
     """Balance-based P&L with attribution."""
 
     name = "pnl_monitor"
-    topics = (market_topic.TOPIC, positions_topic.TOPIC)
-    parks_on = (positions_topic.TOPIC,)
+    topics = (market_topic.TOPIC, positions_topic.TOPIC, orders_topic.TOPIC)
+    parks_on = (positions_topic.TOPIC, orders_topic.TOPIC)
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
@@ -40,20 +43,33 @@ class PnLMonitor(Actor):
         self.equity = 0.0
         self.flows = 0.0
         self.pending: list[Trigger] = []
+        self.version = -1
+        """The version of the last snapshot."""
+        self.settled: PositionSnapshot | None = None
+        """The last snapshot, if it is a settled one."""
         self.cumulative: dict[str, float] = dict.fromkeys(COMPONENTS, 0.0)
 
     def waits_for(self, topic: str, event: Event) -> bool:
-        """A final snapshot needs its step's market."""
-        return isinstance(event, PositionSnapshot) and event.step not in self.markets
+        """A snapshot needs its step's market; `OrdersDone` the snapshot it is based on."""
+        if isinstance(event, PositionSnapshot):
+            return event.step not in self.markets
+        return isinstance(event, OrdersDone) and self.version < event.based_on
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
-        """Collect the step's triggers; report on its final snapshot."""
+        """Collect the step's triggers; report on the ledger that closes the step."""
         if isinstance(event, MarketSnapshot):
             self.markets[event.step] = event
+            return []
+        if isinstance(event, OrdersDone):
+            settled = self.settled
+            if settled is not None and closes_step(event, (settled.step, settled.version)):
+                return [(pnl_topic.TOPIC, self._report(settled))]
             return []
         if not isinstance(event, PositionSnapshot):
             return []
         self.pending.extend(event.applied)
+        self.version = event.version
+        self.settled = event if event.phase == SETTLED else None
         if event.phase != FINAL:
             return []
         return [(pnl_topic.TOPIC, self._report(event))]

@@ -5,7 +5,8 @@ Inputs: the triggers topic (the five triggers, `PhaseDone` markers, rejections),
 `HaltAcknowledged`.
 Outputs: `PositionSnapshot`s: `settled` once every settlement producer closed the step
 (triggers applied in canonical order: producer rank, then publication order), one
-`order` snapshot per executed or rejected order, and `final` when trading is done.
+`order` snapshot per executed or rejected order, and `final` when trading is done
+(none when the strategy sent no order: the settled snapshot closes the step).
 Reconciliation: a `PositionRefresh` is authoritative for the keys it names; the
 differences are applied, reported above the tolerance, and above the halt threshold
 every later snapshot carries `halted` until an operator acknowledges. A refresh that
@@ -29,7 +30,15 @@ from schemas.base import Event
 from schemas.control import HaltAcknowledged
 from schemas.market import MarketSnapshot
 from schemas.orders import OrdersDone
-from schemas.positions import FINAL, ORDER, SETTLED, Discrepancy, OrderResult, PositionSnapshot
+from schemas.positions import (
+    FINAL,
+    ORDER,
+    SETTLED,
+    Discrepancy,
+    OrderResult,
+    PositionSnapshot,
+    closes_step,
+)
 from schemas.triggers import (
     TRIGGER_TYPES,
     InitialCapital,
@@ -69,6 +78,8 @@ class PositionMonitor(Actor):
         self.valuer = Valuer(ctx.config)
         self.market: MarketSnapshot | None = None
         self.halted = ""
+        self.settled = (-1, -1)
+        """(step, version) of the last settled snapshot."""
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event (the most frequent kinds first)."""
@@ -79,6 +90,8 @@ class PositionMonitor(Actor):
             self.market = event
             return []
         if isinstance(event, OrdersDone):
+            if closes_step(event, self.settled):
+                return []  # no order: the settled snapshot is the step's closing ledger
             return [self._snapshot(event.step, FINAL)]
         if isinstance(event, InitialCapital):
             if self.seeded:
@@ -119,6 +132,7 @@ class PositionMonitor(Actor):
                 self._apply(trigger)  # type: ignore[arg-type]
             self.released = step
             out.append(self._snapshot(step, SETTLED))
+            self.settled = (step, self.version)
             step += 1
         return out
 

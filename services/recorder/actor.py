@@ -1,7 +1,8 @@
 """The recorder.
 
 Inputs: every topic (it counts every event of the run), and in particular the P&L
-reports, final exposure and risk, and the triggers applied to the ledger.
+reports, the exposure and risk of each step's closing ledger (the final one after
+orders, else the settled one), and the triggers applied to the ledger.
 Outputs: none on the bus; `results.write_results` turns its tables into the results
 folder.
 """
@@ -19,7 +20,7 @@ from schemas.control import RunFinished, RunStopped
 from schemas.exposure import ExposureReport
 from schemas.market import MarketSnapshot
 from schemas.pnl import COMPONENTS, PnLReport
-from schemas.positions import FINAL, PositionSnapshot
+from schemas.positions import ORDER, PositionSnapshot
 from schemas.risk import RiskAssessment
 from schemas.triggers import (
     M2MSettlement,
@@ -115,6 +116,10 @@ class Recorder(Actor):
         self._position_appends = _appenders(self.positions, POSITION_COLUMNS)
         self._risk_appends = _appenders(self.risk, RISK_COLUMNS)
         self._margin_appends = _appenders(self.margins, MARGIN_COLUMNS)
+        self._exposure_rows: tuple[int, ...] = (-1,)
+        self._risk_rows: tuple[int, ...] = (-1,)
+        """The step last recorded from an exposure (a risk) report, and where its rows
+        start in each of the tables it fills: a final report replaces its settled one."""
         self._handlers: dict[str, Callable[[Event], None]] = {
             market.TOPIC: self._market,
             pnl.TOPIC: self._on_pnl,
@@ -151,11 +156,11 @@ class Recorder(Actor):
             self._pnl(event)
 
     def _on_exposure(self, event: Event) -> None:
-        if isinstance(event, ExposureReport) and event.phase == FINAL:
+        if isinstance(event, ExposureReport) and event.phase != ORDER:
             self._exposure(event)
 
     def _on_risk(self, event: Event) -> None:
-        if isinstance(event, RiskAssessment) and event.phase == FINAL:
+        if isinstance(event, RiskAssessment) and event.phase != ORDER:
             self._risk(event)
 
     def _on_snapshot(self, event: Event) -> None:
@@ -198,6 +203,9 @@ class Recorder(Actor):
 
     def _exposure(self, e: ExposureReport) -> None:
         step, ts = e.step, e.ts
+        self._exposure_rows = _replace_step(
+            self._exposure_rows, step, self.positions, self.exposure
+        )
         self.exposure["step"].append(step)
         self.exposure["net_delta_value"].append(e.net_delta_value)
         self.exposure["gross"].append(e.gross)
@@ -223,6 +231,7 @@ class Recorder(Actor):
 
     def _risk(self, e: RiskAssessment) -> None:
         step, ts = e.step, e.ts
+        self._risk_rows = _replace_step(self._risk_rows, step, self.risk, self.margins)
         r_step, r_time, r_worst, r_delta, r_hf, r_ltv, r_action, r_breaches = self._risk_appends
         r_step(step)
         r_time(ts)
@@ -333,6 +342,18 @@ class Recorder(Actor):
                 "loss": loss,
             }
         )
+
+
+def _replace_step(
+    rows: tuple[int, ...], step: int, *tables: dict[str, list[Any]]
+) -> tuple[int, ...]:
+    """Drop the rows `rows` marks if they are `step`'s; return the mark of `step`'s new
+    rows (the step, then each table's length)."""
+    if rows[0] == step:
+        for table, start in zip(tables, rows[1:], strict=True):
+            for column in table.values():
+                del column[start:]
+    return (step, *(len(next(iter(table.values()))) for table in tables))
 
 
 def instrument_key(instrument: str) -> str:

@@ -24,7 +24,8 @@ from services.runtime.actor import Actor, ActorContext, Out
 from services.runtime.host import ActorHost
 
 FORMAT = "carry-record"
-VERSION = 1
+VERSION = 2
+"""2: a step without orders has no final snapshot, exposure and risk."""
 _LEN = struct.Struct(">I")
 _ENC = msgspec.msgpack.Encoder()
 

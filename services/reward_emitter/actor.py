@@ -13,6 +13,7 @@ tokens at their Uniswap price.
 from __future__ import annotations
 
 from schemas import market as market_topic
+from schemas import orders as orders_topic
 from schemas import positions as positions_topic
 from schemas import triggers as triggers_topic
 from schemas.base import Event
@@ -48,7 +49,7 @@ class RewardEmitter(LedgerFollower):
     """Credits EtherFi reward drops to weETH holders."""
 
     name = "reward_emitter"
-    topics = (market_topic.TOPIC, positions_topic.TOPIC)
+    topics = (market_topic.TOPIC, positions_topic.TOPIC, orders_topic.TOPIC)
     settles = True
 
     def __init__(self, ctx: ActorContext) -> None:

@@ -15,7 +15,7 @@ from schemas import risk as risk_topic
 from schemas.base import Event
 from schemas.exposure import ExposureReport, Holding
 from schemas.market import MarketSnapshot
-from schemas.positions import FINAL
+from schemas.positions import ORDER
 from schemas.risk import NONE, REBALANCE, REDUCE, Breach, RiskAssessment, VenueMargin
 from services.cex_venue.margin import TierTable
 from services.config.onchain import load_onchain
@@ -143,7 +143,7 @@ class RiskMonitor(Actor):
             health_factor=f.health_factor,
             ltv=f.ltv,
         )
-        if event.phase == FINAL:
+        if event.phase != ORDER:  # the settled ledger, and the final one after orders
             self._log_crossings(f.breaches)
         return [(risk_topic.TOPIC, assessment)]
 

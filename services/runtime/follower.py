@@ -10,8 +10,8 @@ from schemas import market as market_topic
 from schemas import orders as orders_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.orders import OrderBase
-from schemas.positions import FINAL, PositionSnapshot
+from schemas.orders import OrderBase, OrdersDone
+from schemas.positions import FINAL, SETTLED, PositionSnapshot, closes_step
 from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext
 
@@ -32,13 +32,19 @@ class LedgerFollower(Actor):
         self.ledger: dict[str, float] = {}
         self.version = -1
         self.final_step = -1
+        """The last step whose ledger is closed."""
+        self.settled = (-1, -1)
+        """(step, version) of the last settled snapshot."""
         self.market: MarketSnapshot | None = None
         self.previous: MarketSnapshot | None = None
 
     def waits_for(self, topic: str, event: Event) -> bool:
-        """Settle on the ledger closed at t-1; execute an order on its market and version."""
+        """Settle on the ledger closed at t-1; execute an order on its market and version;
+        read `OrdersDone` after the snapshot it is based on."""
         if isinstance(event, MarketSnapshot):
             return event.step > 0 and self.final_step < event.step - 1
+        if isinstance(event, OrdersDone):
+            return self.version < event.based_on
         if isinstance(event, OrderBase):
             return (
                 self.market is None
@@ -48,10 +54,17 @@ class LedgerFollower(Actor):
         return False
 
     def follow(self, event: Event) -> bool:
-        """Track a ledger snapshot or a market; True if `event` was one of them."""
+        """Track a ledger snapshot, a market or the end of a step's orders; True if
+        `event` was one of them."""
         if isinstance(event, PositionSnapshot):
             self.ledger, self.version = event.positions, event.version
             if event.phase == FINAL:
+                self.final_step = event.step
+            elif event.phase == SETTLED:
+                self.settled = (event.step, event.version)
+            return True
+        if isinstance(event, OrdersDone):
+            if closes_step(event, self.settled):
                 self.final_step = event.step
             return True
         if isinstance(event, MarketSnapshot):

@@ -114,26 +114,33 @@ def test_a_difference_above_the_halt_threshold_halts_until_acknowledged() -> Non
     _start(box)
     snap = _settle(box, 0, {WALLET: 90_000.0})
     assert "wallet:BaseToken:USDT" in snap.halted
-    (final,) = _snaps(
-        box.deliver("carry.orders", OrdersDone(**envelope(0, "strategy", 1), based_on=0))
-    )
-    assert final.halted == snap.halted  # every later snapshot carries the halt
-    box.deliver("c", HaltAcknowledged(**envelope(0, "launcher", 5), note="test"))
+    _close_without_orders(box, snap)
     box.deliver("carry.market", market(1, prices=PRICES))
-    assert _settle(box, 1, {WALLET: 90_000.0}).halted == ""
+    assert _settle(box, 1, {WALLET: 90_000.0}).halted == snap.halted  # until acknowledged
+    box.deliver("c", HaltAcknowledged(**envelope(1, "launcher", 5), note="test"))
+    box.deliver("carry.market", market(2, prices=PRICES))
+    assert _settle(box, 2, {WALLET: 90_000.0}).halted == ""
 
 
 def test_a_refresh_during_trading_is_applied_and_reported_with_the_next_snapshot() -> None:
     box = _box()
     _start(box)
-    _settle(box, 0, {WALLET: 100_000.0})
+    settled = _settle(box, 0, {WALLET: 100_000.0})
     assert box.deliver("carry.positions.triggers", _refresh(0, {WALLET: 99_990.0}, n=3)) == []
-    (final,) = _snaps(
-        box.deliver("carry.orders", OrdersDone(**envelope(0, "strategy", 1), based_on=0))
-    )
-    assert final.positions[WALLET] == 99_990.0
-    assert [d.key for d in final.discrepancies] == [WALLET]
-    assert isinstance(final.applied[-1], PositionRefresh)
+    _close_without_orders(box, settled)
+    box.deliver("carry.market", market(1, prices=PRICES))
+    following = _settle(box, 1, {WALLET: 99_990.0})
+    assert following.positions[WALLET] == 99_990.0
+    assert [d.key for d in following.discrepancies] == [WALLET]
+    late = following.applied[0]
+    assert isinstance(late, PositionRefresh)
+    assert late.step == 0
+
+
+def _close_without_orders(box: Mailbox, settled: PositionSnapshot) -> None:
+    """No order this step: the settled snapshot closes it (no final snapshot)."""
+    done = OrdersDone(**envelope(settled.step, "strategy", 1), based_on=settled.version)
+    assert _snaps(box.deliver("carry.orders", done)) == []
 
 
 def test_the_opening_refresh_of_a_run_seeded_from_its_venues_is_not_a_discrepancy() -> None:
