@@ -12,8 +12,11 @@ Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="type"):
     """Base of every event: the envelope.
+
+    Events, and the structs inside them, are trees of values that never refer back to
+    themselves: `gc=False` keeps the cycle collector from tracking them.
 
     Attributes:
         run_id: the run this event belongs to (the Kafka message key).

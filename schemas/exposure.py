@@ -13,7 +13,7 @@ from schemas.topics import EXPOSURE
 TOPIC: Final = EXPOSURE
 
 
-class Holding(msgspec.Struct, frozen=True, kw_only=True):
+class Holding(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """One position valued.
 
     Attributes:

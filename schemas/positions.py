@@ -26,7 +26,7 @@ on the settled snapshot, which is then the step's closing ledger (`closes_step`)
 """
 
 
-class OrderResult(msgspec.Struct, frozen=True, kw_only=True):
+class OrderResult(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """Outcome of the order a snapshot answers: `filled` or `rejected` (with `reason`)."""
 
     order_id: str
@@ -34,7 +34,7 @@ class OrderResult(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""
 
 
-class Discrepancy(msgspec.Struct, frozen=True, kw_only=True):
+class Discrepancy(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """A `PositionRefresh` balance that differed from the ledger by more than tolerance.
 
     Attributes:

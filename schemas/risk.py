@@ -17,7 +17,7 @@ REBALANCE: Final = "rebalance"
 REDUCE: Final = "reduce"
 
 
-class VenueMargin(msgspec.Struct, frozen=True, kw_only=True):
+class VenueMargin(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """Perp margin of one venue account (USDT).
 
     Attributes:
@@ -38,7 +38,7 @@ class VenueMargin(msgspec.Struct, frozen=True, kw_only=True):
     initial: float
 
 
-class Breach(msgspec.Struct, frozen=True, kw_only=True):
+class Breach(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """A risk check outside its limit.
 
     Attributes:

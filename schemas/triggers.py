@@ -24,14 +24,14 @@ SETTLE: Final = "settle"
 """Phase marker name: a producer has emitted all its settlement-phase triggers for a step."""
 
 
-class PositionDelta(msgspec.Struct, frozen=True, array_like=True):
+class PositionDelta(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """Change of one position: `key` is `venue:position_type:symbol`, `amount` native units."""
 
     key: str
     amount: float
 
 
-class Cost(msgspec.Struct, frozen=True, array_like=True):
+class Cost(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """An explicit cost inside a trigger: `amount` of `asset`, booked to `component`."""
 
     component: str

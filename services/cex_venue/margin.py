@@ -62,25 +62,33 @@ def liquidation_fraction(
         None if equity stays above maintenance all the way to `worst`; else the
         smallest `x` in [0, 1] at which it falls to maintenance (0 if already below).
     """
-
-    def surplus(x: float) -> float:
-        equity = balance
-        maintenance = 0.0
-        for size, mark, bad, table in zip(sizes, marks, worst, tables, strict=True):
-            price = mark + x * (bad - mark)
-            equity += size * (price - mark)
-            maintenance += table.maintenance(abs(size) * price)
-        return equity - maintenance
-
-    if surplus(1.0) >= 0.0:
+    if _surplus(1.0, balance, sizes, marks, worst, tables) >= 0.0:
         return None
-    if surplus(0.0) < 0.0:
+    if _surplus(0.0, balance, sizes, marks, worst, tables) < 0.0:
         return 0.0
     lo, hi = 0.0, 1.0
     for _ in range(BISECT_ITERATIONS):
         mid = 0.5 * (lo + hi)
-        if surplus(mid) >= 0.0:
+        if _surplus(mid, balance, sizes, marks, worst, tables) >= 0.0:
             lo = mid
         else:
             hi = mid
     return hi
+
+
+def _surplus(
+    x: float,
+    balance: float,
+    sizes: Sequence[float],
+    marks: Sequence[float],
+    worst: Sequence[float],
+    tables: Sequence[TierTable],
+) -> float:
+    """Equity less maintenance at fraction `x` of the path (see `liquidation_fraction`)."""
+    equity = balance
+    maintenance = 0.0
+    for size, mark, bad, table in zip(sizes, marks, worst, tables, strict=True):
+        price = mark + x * (bad - mark)
+        equity += size * (price - mark)
+        maintenance += table.maintenance(abs(size) * price)
+    return equity - maintenance

@@ -111,6 +111,8 @@ class Recorder(Actor):
         self.markets: dict[int, MarketSnapshot] = {}
         self._pnl_cols = [self.equity[f"pnl_{name}"] for name in COMPONENTS]
         """The cumulative attribution columns, in `COMPONENTS` order."""
+        self._instrument_keys: dict[str, str] = {}
+        """Per settled instrument seen: its position key."""
         self._perp_keys: dict[str, bool] = {}
         """Per position key seen: whether it is a perp."""
         self._position_appends = _appenders(self.positions, POSITION_COLUMNS)
@@ -281,7 +283,10 @@ class Recorder(Actor):
             s["step"].append(t.step)
             s["time"].append(t.ts)
             s["venue"].append(t.venue)
-            s["position_key"].append(instrument_key(t.instrument))
+            key = self._instrument_keys.get(t.instrument)
+            if key is None:
+                key = self._instrument_keys[t.instrument] = instrument_key(t.instrument)
+            s["position_key"].append(key)
             s["kind"].append(t.kind)
             s["size"].append(t.size)
             s["mark_price"].append(t.mark)
@@ -353,7 +358,7 @@ def _replace_step(
         for table, start in zip(tables, rows[1:], strict=True):
             for column in table.values():
                 del column[start:]
-    return (step, *(len(next(iter(table.values()))) for table in tables))
+    return (step, *[len(table["step"]) for table in tables])
 
 
 def instrument_key(instrument: str) -> str:
