@@ -86,7 +86,7 @@ class Recorder(Actor):
 
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
-        self.counts: Counter[str] = Counter()
+        self.counts: dict[str, int] = {}
         self.tables = {name: empty_columns(name) for name in TABLES}
         self.equity = self.tables["equity"]
         self.positions = self.tables["positions"]
