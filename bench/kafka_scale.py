@@ -14,9 +14,10 @@ complete, the aggregate steps/s, the slowest and fastest run's own steps/s (its 
 over its own first-to-last-step time), and how many runs wrote results byte-identical
 to their in-process twins.
 
-Per-hop latency: a step is a chain of 9 produce-to-consume hops (clock, market data,
-settlement producers, position monitor, exposure, risk, strategy, position monitor,
-P&L, back to the clock); a lone run's time per step over 9 is the latency of one hop,
+Per-hop latency: a step without orders (all but a few dozen of a month's) is a chain of
+8 produce-to-consume hops (clock, market data, settlement producers, position monitor,
+exposure, risk, strategy, P&L, back to the clock; a step with orders adds the orders and
+the final snapshot); a lone run's time per step over 8 is the latency of one hop,
 and `bench.kafka_hops` measures each hop from the records' own timestamps and stamps.
 
 Uses `$CARRY_KAFKA` if set, else starts a private broker (KAFKA_HOME=.kafka-scale,
@@ -50,7 +51,7 @@ from services.runtime.kafka.url import KafkaUrl, parse_kafka_url
 from services.runtime.logs import configure_logging
 from services.runtime.memory import MemoryBus
 
-HOPS = 9
+HOPS = 8
 WINDOW = ["start=2024-09-01", "end=2024-10-01"]
 FILES = ("summary.json", "equity.parquet", "positions.parquet", "trades.parquet", "risk.parquet")
 
