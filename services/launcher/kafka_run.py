@@ -2,9 +2,9 @@
 
 The recorder reads only this run (its partitions, from their end before `RunStarted`).
 `RunFinished` is not the last event of a run on Kafka: after orders, the last step's
-final exposure and risk travel concurrently with it. The run is complete once it is quiet: every
-actor group has committed past the run's last record, and the recorder has read the
-log up to where it ended after those commits (see `_quiet`).
+final exposure and risk travel concurrently with it. The run is complete once it is
+quiet: every actor group has committed past the run's last record, and the recorder has
+read the log up to where it ended after those commits (see `_quiet`).
 """
 
 from __future__ import annotations
