@@ -16,9 +16,6 @@ from schemas.market import MarketSnapshot
 from services.market_data.frame import MarketFrame, market_frame
 from services.runtime.actor import Actor, ActorContext, Out
 
-GROUPS = ("prices", "highs", "lows", "indices", "oracle", "pegs")
-"""The frame's column groups a snapshot carries as one dictionary each."""
-
 
 class MarketData(Actor):
     """Replays the dataset, one snapshot per tick."""
@@ -29,13 +26,10 @@ class MarketData(Actor):
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
         self.frame: MarketFrame | None = None
-        self.groups: list[tuple[list[str], list[tuple[float, ...]]]] = []
-        """Per `GROUPS` entry: its keys and, per step, their values (the frame's rows)."""
 
     def on_start(self, event: RunStarted) -> list[Out]:
         """Load (or reuse) the run's market frame."""
         self.frame = market_frame(self.config)
-        self.groups = [self.frame.rows(name) for name in GROUPS]
         return []
 
     def on_event(self, topic: str, event: Event) -> list[Out]:
@@ -44,13 +38,7 @@ class MarketData(Actor):
         if f is None or not isinstance(event, Tick):
             return []
         t = event.step
-        prices, highs, lows, indices, oracle, pegs = [
-            dict(zip(keys, rows[t], strict=True)) if keys else {} for keys, rows in self.groups
-        ]
-        for key, values in f.tokens.items():
-            listed = f.listed[key]
-            if t >= listed:
-                prices[key] = values[t - listed]
+        prices, highs, lows, indices, oracle, pegs = f.by_step[t]
         ts, event_id = self.stamp(t)
         snapshot = MarketSnapshot(
             run_id=self.run_id,

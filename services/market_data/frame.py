@@ -2,7 +2,8 @@
 
 Built once per (data folder, run window, feeds, limits) and cached in-process, so the
 launcher's pre-flight check and the market data actor share one load. Values are kept
-as Python lists: indexing them per step is what the actor does 10^4-10^5 times.
+as Python lists, and each step's dictionaries are built with the frame: the actor
+publishes them 10^4-10^5 times.
 """
 
 from __future__ import annotations
@@ -28,6 +29,18 @@ from services.runtime.clock import HOUR_NS
 
 FUNDING_PERIOD_NS = 8 * HOUR_NS
 
+GROUPS = ("prices", "highs", "lows", "indices", "oracle", "pegs")
+"""The column groups a market snapshot carries as one dictionary each."""
+StepMarket = tuple[
+    dict[str, float],
+    dict[str, float],
+    dict[str, float],
+    dict[str, float],
+    dict[str, float],
+    dict[str, float],
+]
+"""One step's `GROUPS` dictionaries, in that order."""
+
 _CACHE: dict[tuple[object, ...], MarketFrame] = {}
 _LOCK = threading.Lock()
 
@@ -51,27 +64,28 @@ class MarketFrame:
     fill_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)
 
-    _rows: dict[str, tuple[list[str], list[tuple[float, ...]]]] = field(
-        default_factory=dict, repr=False
-    )
+    by_step: list[StepMarket] = field(default_factory=list, repr=False)
+    """Per step, the dictionaries of `GROUPS` (reward tokens in `prices` from their
+    listing): what the market data actor publishes, built once with the frame."""
 
     @property
     def steps(self) -> int:
         """Number of steps."""
         return len(self.grid)
 
-    def rows(self, name: str) -> tuple[list[str], list[tuple[float, ...]]]:
-        """The keys of column group `name` (`prices`, `highs`, ...) and, per step, their
-        values in that order (transposed once per frame)."""
-        got = self._rows.get(name)
-        if got is None:
-            columns: dict[str, list[float]] = getattr(self, name)
-            steps: list[tuple[float, ...]] = (
-                list(zip(*columns.values(), strict=True)) if columns else [()] * self.steps
-            )
-            got = (list(columns), steps)
-            self._rows[name] = got
-        return got
+
+def _by_step(frame: MarketFrame) -> list[StepMarket]:
+    """Transpose the frame's column groups into one set of dictionaries per step."""
+    rows: list[list[dict[str, float]]] = []
+    for name in GROUPS:
+        columns: dict[str, list[float]] = getattr(frame, name)
+        keys = list(columns)
+        steps = zip(*columns.values(), strict=True) if keys else [()] * frame.steps
+        rows.append([dict(zip(keys, row, strict=True)) for row in steps])
+    for key, values in frame.tokens.items():
+        for t, value in enumerate(values, start=frame.listed[key]):
+            rows[0][t][key] = value
+    return list(zip(*rows, strict=True))
 
 
 def market_frame(config: RunConfig) -> MarketFrame:
@@ -90,6 +104,7 @@ def market_frame(config: RunConfig) -> MarketFrame:
         frame = _CACHE.get(key)
     if frame is None:
         frame = _build(config)
+        frame.by_step = _by_step(frame)
         with _LOCK:
             _CACHE[key] = frame
     return frame
