@@ -5,7 +5,8 @@ Five triggers, one tagged union (`Trigger`): `InitialCapital`, `VenueExecution`
 Each carries its position deltas and the cause the P&L attribution needs: the value
 change of a trigger's deltas (at the step's prices) is split into its declared `costs`
 and a residual booked to `cause`. The topic also carries the producers' phase markers
-and order rejections.
+(a settlement producer's triggers of a step travel inside its marker) and order
+rejections.
 """
 
 from __future__ import annotations
@@ -150,12 +151,6 @@ class M2MSettlement(Event, frozen=True, kw_only=True, tag="m2m_pnl"):
     cause: str = "funding"
 
 
-class PhaseDone(Event, frozen=True, kw_only=True, tag="phase_done"):
-    """Marker: `source` has emitted everything it will emit for `phase` of this step."""
-
-    phase: str
-
-
 class OrderRejected(Event, frozen=True, kw_only=True, tag="order_rejected"):
     """A venue refused an order; nothing changed."""
 
@@ -165,6 +160,20 @@ class OrderRejected(Event, frozen=True, kw_only=True, tag="order_rejected"):
 
 
 Trigger = InitialCapital | VenueExecution | PositionRefresh | SeasonalReward | M2MSettlement
+
+
+class PhaseDone(Event, frozen=True, kw_only=True, tag="phase_done"):
+    """Marker: `source` has emitted everything it will emit for `phase` of this step.
+
+    `triggers` are that phase's triggers, in the producer's order, when the producer
+    sends them inside its marker (one event per producer and step); a producer may also
+    publish them one by one before it.
+    """
+
+    phase: str
+    triggers: list[Trigger] = msgspec.field(default_factory=list)
+
+
 TriggerTopicEvent = (
     InitialCapital
     | VenueExecution

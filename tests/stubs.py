@@ -12,6 +12,7 @@ import structlog
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.pnl import PnLReport
+from schemas.triggers import PhaseDone
 from services.config.run import DataSpec, RunConfig, build_run_config
 from services.data.dataset import SAMPLE_END, SAMPLE_START, DataSource
 from services.launcher.run import run_started
@@ -129,6 +130,17 @@ def market(step: int = 0, ts: int = 0, **fields: Any) -> MarketSnapshot:
     """A market snapshot with the given fields."""
     fields.setdefault("prices", {})
     return MarketSnapshot(**envelope(step, "market_data", ts=ts), **fields)
+
+
+def published(out: list[tuple[str, Event]]) -> list[Event]:
+    """The events an actor returned, each settlement marker preceded by the triggers it
+    carries (the order the position monitor applies them in)."""
+    events: list[Event] = []
+    for _, e in out:
+        if isinstance(e, PhaseDone):
+            events.extend(e.triggers)
+        events.append(e)
+    return events
 
 
 class Tap(ActorHost):

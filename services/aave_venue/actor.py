@@ -3,7 +3,7 @@
 Inputs: `MarketSnapshot` (reserve indices, oracle prices, LST rates, gas),
 `PositionSnapshot` (the ledger), `LendingOrder`s and `FlashLoopOrder`s.
 Outputs: per step, a liquidation (`VenueExecution`, operation `liquidation`) when the
-account's health factor is below 1, then its `PhaseDone(settle)` marker; per order a
+account's health factor is below 1, inside its `PhaseDone(settle)` marker; per order a
 `VenueExecution` or an `OrderRejected` (a borrow or withdrawal that would break the
 LTV limit is refused with the LTV it would reach).
 Index accounting: supplying x at liquidity index L mints a scaled balance x / L worth
@@ -20,7 +20,7 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import FlashLoopOrder, LendingOrder
 from schemas.pnl import LIQUIDATION_LOSS
-from schemas.triggers import SETTLE, OrderRejected, PhaseDone, VenueExecution
+from schemas.triggers import OrderRejected, Trigger, VenueExecution
 from services.aave_venue.ops import AaveOps, Rejection
 from services.config.onchain import load_onchain
 from services.onchain.aave import AaveRisk
@@ -48,16 +48,13 @@ class AaveVenue(LedgerFollower):
         """Dispatch one event."""
         if self.follow(event):
             if isinstance(event, MarketSnapshot):
-                return [
-                    *self._liquidate(event),
-                    (triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)),
-                ]
+                return [self.settled_phase(event.step, self._liquidate(event))]
             return []
         if isinstance(event, LendingOrder | FlashLoopOrder) and event.venue == AAVE:
             return [(triggers_topic.TOPIC, self._execute(event))]
         return []
 
-    def _liquidate(self, market: MarketSnapshot) -> list[Out]:
+    def _liquidate(self, market: MarketSnapshot) -> list[Trigger]:
         found = self.ops.liquidation(self.ledger, market)
         if found is None:
             return []
@@ -83,7 +80,7 @@ class AaveVenue(LedgerFollower):
             quantity=-deltas[1].amount,
             cause=LIQUIDATION_LOSS,
         )
-        return [(triggers_topic.TOPIC, event)]
+        return [event]
 
     def _execute(self, order: LendingOrder | FlashLoopOrder) -> Event:
         market = self.check_version(order)

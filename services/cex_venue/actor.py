@@ -2,7 +2,7 @@
 
 Inputs: `MarketSnapshot`, `PositionSnapshot` (the ledger), orders for binance, bybit, okx.
 Outputs (triggers topic): per step, variation margin (`M2MSettlement`) and liquidations
-(`VenueExecution`, operation `liquidation`) then its `PhaseDone(settle)` marker; per
+(`VenueExecution`, operation `liquidation`) inside its `PhaseDone(settle)` marker; per
 order, a `VenueExecution` or an `OrderRejected`.
 Invariants: settles step t on the ledger closed at t-1; executes an order on exactly
 the ledger version it was computed from.
@@ -18,7 +18,7 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import PerpOrder, SpotOrder, TransferOrder
 from schemas.pnl import LIQUIDATION_LOSS, PERP_PRICE
-from schemas.triggers import SETTLE, M2MSettlement, PhaseDone, PositionDelta, VenueExecution
+from schemas.triggers import M2MSettlement, PositionDelta, Trigger, VenueExecution
 from services.cex_venue.margin import TierTable
 from services.cex_venue.orders import OrderBook, Rejection
 from services.cex_venue.settle import Account, AccountSettlement, Perp, settle_account
@@ -56,19 +56,13 @@ class CexVenue(LedgerFollower):
         return []
 
     def _settle(self, market: MarketSnapshot, previous: MarketSnapshot | None) -> list[Out]:
-        out: list[Out] = []
-        step = market.step
+        triggers: list[Trigger] = []
         if previous is not None:
             for account in self._accounts():
                 settled = settle_account(account, self.ledger, previous, market)
                 if settled is not None:
-                    out.extend(self._settlement_events(market, account.usdt, settled))
-        ts, event_id = self.stamp(step)
-        done = PhaseDone(
-            run_id=self.run_id, step=step, ts=ts, source=self.name, event_id=event_id, phase=SETTLE
-        )
-        out.append((triggers_topic.TOPIC, done))
-        return out
+                    triggers.extend(self._settlement_events(market, account.usdt, settled))
+        return [self.settled_phase(market.step, triggers)]
 
     def _accounts(self) -> list[Account]:
         """Each configured venue with the ledger's perp keys on it (sorted), per set of
@@ -90,9 +84,9 @@ class CexVenue(LedgerFollower):
 
     def _settlement_events(
         self, market: MarketSnapshot, usdt: str, account: AccountSettlement
-    ) -> list[Out]:
+    ) -> list[Trigger]:
         step = market.step
-        out: list[Out] = []
+        out: list[Trigger] = []
         for move in account.moves:
             amount = move.size * (move.mark - move.reference)
             ts, event_id = self.stamp(step)
@@ -112,7 +106,7 @@ class CexVenue(LedgerFollower):
                 amount=amount,
                 cause=PERP_PRICE,
             )
-            out.append((triggers_topic.TOPIC, event))
+            out.append(event)
         if account.liquidated:
             deltas = [PositionDelta(m.key, -m.size) for m in account.moves]
             deltas.append(PositionDelta(usdt, -account.remaining))
@@ -140,7 +134,7 @@ class CexVenue(LedgerFollower):
                 reference_price=market.prices[first.instrument],
                 cause=LIQUIDATION_LOSS,
             )
-            out.append((triggers_topic.TOPIC, liquidation))
+            out.append(liquidation)
         return out
 
     def _execute(self, order: SpotOrder | PerpOrder | TransferOrder) -> list[Out]:

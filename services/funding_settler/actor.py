@@ -2,8 +2,8 @@
 
 Inputs: `MarketSnapshot` (funding rates appear at a venue's settlement steps: 00:00,
 08:00, 16:00 UTC), `PositionSnapshot` (perp sizes).
-Outputs: one `M2MSettlement` (kind `funding`) per held perp at each settlement, then
-its `PhaseDone(settle)` marker every step.
+Outputs: its `PhaseDone(settle)` marker every step, carrying one `M2MSettlement` (kind
+`funding`) per held perp at each settlement.
 Rule: payment = |size| * mark * rate, received by a short when the rate is positive,
 paid by a long; posted to the venue's USDT balance. There is no mark-price series:
 the mark is the perp's own hourly close at the settlement step.
@@ -14,10 +14,9 @@ from __future__ import annotations
 from schemas import market as market_topic
 from schemas import orders as orders_topic
 from schemas import positions as positions_topic
-from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
-from schemas.triggers import SETTLE, M2MSettlement, PhaseDone
+from schemas.triggers import M2MSettlement, Trigger
 from services.cex_venue.settle import m2m_fields
 from services.runtime.actor import Out
 from services.runtime.follower import LedgerFollower
@@ -35,7 +34,7 @@ class FundingSettler(LedgerFollower):
         """Track the ledger; settle funding on each market snapshot."""
         if not self.follow(event) or not isinstance(event, MarketSnapshot):
             return []
-        out: list[Out] = []
+        triggers: list[Trigger] = []
         step = event.step
         if event.funding:
             for instrument, rate in sorted(event.funding.items()):
@@ -50,10 +49,5 @@ class FundingSettler(LedgerFollower):
                     step,
                     **m2m_fields(venue, instrument, "funding", size, mark, amount, rate=rate),
                 )
-                out.append((triggers_topic.TOPIC, settlement))
-        ts, event_id = self.stamp(step)
-        done = PhaseDone(
-            run_id=self.run_id, step=step, ts=ts, source=self.name, event_id=event_id, phase=SETTLE
-        )
-        out.append((triggers_topic.TOPIC, done))
-        return out
+                triggers.append(settlement)
+        return [self.settled_phase(step, triggers)]

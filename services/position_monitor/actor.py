@@ -1,6 +1,7 @@
 """The position monitor.
 
-Inputs: the triggers topic (the five triggers, `PhaseDone` markers, rejections),
+Inputs: the triggers topic (the five triggers, `PhaseDone` markers with or before the
+settlement triggers of their producer's step, rejections),
 `OrdersDone`, the market (to value reconciliation differences) and the operator's
 `HaltAcknowledged`.
 Outputs: `PositionSnapshot`s: `settled` once every settlement producer closed the step
@@ -84,7 +85,7 @@ class PositionMonitor(Actor):
     def on_event(self, topic: str, event: Event) -> list[Out]:
         """Dispatch one event (the most frequent kinds first)."""
         if isinstance(event, PhaseDone):
-            self.barrier.mark(event.step, event.source)
+            self.barrier.mark(event.step, event.source, event.triggers)  # type: ignore[arg-type]
             return self._release()
         if isinstance(event, MarketSnapshot):
             self.market = event

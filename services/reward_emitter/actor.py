@@ -5,9 +5,9 @@ Inputs: `MarketSnapshot` (Aave indices for weETH supplied as collateral),
 Outputs: a `SeasonalReward` per drop on its payout step, crediting the wallet with
 `average eETH held over the drop's window * per-eETH figure` tokens (eETH = weETH units
 x the weETH/ETH rate of the hour; the average weETH units are kept in the event too),
-then its `PhaseDone(settle)` marker every step. Estimated season airdrops are booked to
-`seasonal_rewards_estimated`, published drops to `seasonal_rewards`. The P&L values the
-tokens at their Uniswap price.
+inside its `PhaseDone(settle)` marker, sent every step. Estimated season airdrops are
+booked to `seasonal_rewards_estimated`, published drops to `seasonal_rewards`. The P&L
+values the tokens at their Uniswap price.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from __future__ import annotations
 from schemas import market as market_topic
 from schemas import orders as orders_topic
 from schemas import positions as positions_topic
-from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.pnl import SEASONAL_REWARDS, SEASONAL_REWARDS_ESTIMATED
-from schemas.triggers import SETTLE, PhaseDone, PositionDelta, SeasonalReward
+from schemas.triggers import PositionDelta, SeasonalReward, Trigger
 from services.config.params import StakingParams
 from services.config.run import RunConfig
 from services.market_data.plan import lst_symbol
@@ -63,7 +62,7 @@ class RewardEmitter(LedgerFollower):
         """Accumulate the last hour's holdings; pay the drops due."""
         if not self.follow(event) or not isinstance(event, MarketSnapshot):
             return []
-        out: list[Out] = []
+        paid: list[Trigger] = []
         if self.previous is not None and self.drops:
             units = self._weeth(self.previous)
             eeth = units * self.previous.indices[LST_RATE] if units else 0.0
@@ -75,9 +74,8 @@ class RewardEmitter(LedgerFollower):
             for i, drop in enumerate(self.drops):
                 if not self.paid[i] and drop.payout_ns <= event.ts:
                     self.paid[i] = True
-                    out.append(self._pay(event, drop, self.eeth_hours[i], self.unit_hours[i]))
-        out.append((triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)))
-        return out
+                    paid.append(self._pay(event, drop, self.eeth_hours[i], self.unit_hours[i]))
+        return [self.settled_phase(event.step, paid)]
 
     def _weeth(self, market: MarketSnapshot) -> float:
         held = self.ledger.get(lst_key("weETH"), 0.0)
@@ -86,7 +84,9 @@ class RewardEmitter(LedgerFollower):
             held += supplied * market.indices["aave:weETH:liquidity_index"]
         return held
 
-    def _pay(self, market: MarketSnapshot, drop: Drop, eeth_hours: float, unit_hours: float) -> Out:
+    def _pay(
+        self, market: MarketSnapshot, drop: Drop, eeth_hours: float, unit_hours: float
+    ) -> SeasonalReward:
         hours = (drop.end_ns - drop.start_ns) / 3_600_000_000_000
         average = eeth_hours / hours
         figures = drop.figures(market.prices.get(f"uniswap:{drop.token}/WETH"))
@@ -115,4 +115,4 @@ class RewardEmitter(LedgerFollower):
             estimated=drop.estimated,
             figures=figures,
         )
-        return (triggers_topic.TOPIC, event)
+        return event

@@ -30,10 +30,19 @@ class StepBarrier:
             raise ValueError(f"unexpected producer {event.source!r} for the step barrier")
         self._events[event.step].append(event)
 
-    def mark(self, step: int, producer: str) -> None:
-        """Record that `producer` closed `step`."""
+    def mark(self, step: int, producer: str, events: list[Event] | None = None) -> None:
+        """Record that `producer` closed `step`, holding first the step's `events` that
+        came with its marker (they must be the producer's own and of that step)."""
         if producer not in self.rank:
             raise ValueError(f"unexpected producer {producer!r} for the step barrier")
+        if events:
+            for event in events:
+                if event.step != step or event.source != producer:
+                    raise ValueError(
+                        f"{producer!r} closed step {step} with {event.event_id!r} of "
+                        f"{event.source!r} for step {event.step}"
+                    )
+            self._events[step].extend(events)
         self._marks[step].add(producer)
 
     def complete(self, step: int) -> bool:

@@ -8,12 +8,14 @@ from mypy_extensions import mypyc_attr
 
 from schemas import market as market_topic
 from schemas import orders as orders_topic
+from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import OrderBase, OrdersDone
 from schemas.positions import FINAL, SETTLED, PositionSnapshot, closes_step
+from schemas.triggers import SETTLE, PhaseDone, Trigger
 from services.errors import InvariantError
-from services.runtime.actor import Actor, ActorContext
+from services.runtime.actor import Actor, ActorContext, Out
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -75,6 +77,21 @@ class LedgerFollower(Actor):
             self.market = event
             return True
         return False
+
+    def settled_phase(self, step: int, triggers: list[Trigger]) -> Out:
+        """The `PhaseDone(settle)` closing `step` for this producer, carrying the step's
+        settlement triggers (stamped before it, in order)."""
+        ts, event_id = self.stamp(step)
+        done = PhaseDone(
+            run_id=self.run_id,
+            step=step,
+            ts=ts,
+            source=self.name,
+            event_id=event_id,
+            phase=SETTLE,
+            triggers=triggers,
+        )
+        return (triggers_topic.TOPIC, done)
 
     def check_version(self, order: OrderBase) -> MarketSnapshot:
         """The order's market; crash if the order was not sized on the held ledger."""

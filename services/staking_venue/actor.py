@@ -2,7 +2,7 @@
 
 Inputs: `MarketSnapshot` (LST/ETH rates, gas), `PositionSnapshot`, `StakeOrder`s.
 Outputs: per order a `VenueExecution` or `OrderRejected`; per step, claims of EtherFi
-withdrawals whose queue has ended (a `VenueExecution`, operation `claim`), then its
+withdrawals whose queue has ended (a `VenueExecution`, operation `claim`), inside its
 `PhaseDone(settle)` marker.
 Rules: staking mints the LST at the protocol (oracle) rate; an EtherFi unstake burns
 the weETH at that rate and the ETH becomes claimable after the queue (7 days); Lido's
@@ -19,14 +19,7 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import StakeOrder
 from schemas.pnl import TRANSFER
-from schemas.triggers import (
-    SETTLE,
-    Cost,
-    OrderRejected,
-    PhaseDone,
-    PositionDelta,
-    VenueExecution,
-)
+from schemas.triggers import Cost, OrderRejected, PositionDelta, Trigger, VenueExecution
 from services.config.onchain import load_onchain
 from services.errors import InvariantError
 from services.onchain.costs import Costs
@@ -56,16 +49,13 @@ class StakingVenue(LedgerFollower):
         """Dispatch one event."""
         if self.follow(event):
             if isinstance(event, MarketSnapshot):
-                return [
-                    *self._claims(event),
-                    (triggers_topic.TOPIC, self.make(PhaseDone, event.step, phase=SETTLE)),
-                ]
+                return [self.settled_phase(event.step, self._claims(event))]
             return []
         if isinstance(event, StakeOrder) and event.venue in LST_VENUES.values():
             return [(triggers_topic.TOPIC, self._execute(event))]
         return []
 
-    def _claims(self, market: MarketSnapshot) -> list[Out]:
+    def _claims(self, market: MarketSnapshot) -> list[Trigger]:
         due = [amount for step, amount in self.queue if step <= market.step]
         if not due:
             return []
@@ -93,7 +83,7 @@ class StakingVenue(LedgerFollower):
             costs=costs,
             cause=TRANSFER,
         )
-        return [(triggers_topic.TOPIC, event)]
+        return [event]
 
     def _execute(self, order: StakeOrder) -> Event:
         if order.based_on != self.version:

@@ -30,6 +30,19 @@ EXECUTION = triggers.VenueExecution(
     cause="slippage",
 )
 
+FUNDING = triggers.M2MSettlement(
+    **env("funding_settler"),
+    deltas=[DELTA],
+    venue="binance",
+    instrument="binance:perp:BTCUSDT",
+    kind="funding",
+    size=-0.25,
+    mark=59_010.0,
+    rate=0.0001,
+    amount=1.475,
+    cause="funding",
+)
+
 EXAMPLES: list[tuple[str, Event]] = [
     (control.TOPIC, control.RunStarted(**env("launcher", 0), config={"mode": "btc_basis"})),
     (control.TOPIC, control.RunFinished(**env("clock", 9), steps=10)),
@@ -81,22 +94,11 @@ EXAMPLES: list[tuple[str, Event]] = [
             rate=0.179,
         ),
     ),
+    (triggers.TOPIC, FUNDING),
     (
         triggers.TOPIC,
-        triggers.M2MSettlement(
-            **env("funding_settler"),
-            deltas=[DELTA],
-            venue="binance",
-            instrument="binance:perp:BTCUSDT",
-            kind="funding",
-            size=-0.25,
-            mark=59_010.0,
-            rate=0.0001,
-            amount=1.475,
-            cause="funding",
-        ),
+        triggers.PhaseDone(**env("funding_settler", n=1), phase="settle", triggers=[FUNDING]),
     ),
-    (triggers.TOPIC, triggers.PhaseDone(**env("funding_settler", n=1), phase="settle")),
     (
         triggers.TOPIC,
         triggers.OrderRejected(

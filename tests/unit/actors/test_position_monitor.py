@@ -61,18 +61,23 @@ def _snapshots(out: list) -> list[PositionSnapshot]:
 
 
 @settings(max_examples=40)
-@given(st.permutations(range(6)))
-def test_settled_snapshot_is_identical_whatever_the_arrival_order(perm: list[int]) -> None:
+@given(st.permutations(range(6)), st.booleans())
+def test_settled_snapshot_is_identical_whatever_the_arrival_order(
+    perm: list[int], nested: bool
+) -> None:
+    funding = [_m2m("funding_settler", 0, 1.0), _m2m("funding_settler", 1, 2.0)]
     events = [
         _capital(),
-        _m2m("funding_settler", 0, 1.0),
-        _m2m("funding_settler", 1, 2.0),
-        PhaseDone(**envelope(0, "funding_settler", 2), phase="settle"),
+        *([] if nested else funding),
+        PhaseDone(
+            **envelope(0, "funding_settler", 2), phase="settle", triggers=funding if nested else []
+        ),
         _m2m("cex_venue", 0, -0.5),
         PhaseDone(**envelope(0, "cex_venue", 1), phase="settle"),
     ]
-    # A producer's own events arrive in order; producers interleave arbitrarily.
-    order = sorted(range(6), key=lambda i: perm[i])
+    # A producer's own events arrive in order; producers interleave arbitrarily. Its
+    # triggers come before its marker or inside it: the snapshot is the same.
+    order = sorted(range(len(events)), key=lambda i: perm[i])
     for source in ("funding_settler", "cex_venue"):
         idx = [i for i in order if events[i].source == source]
         for pos, i in zip(sorted(order.index(j) for j in idx), sorted(idx), strict=True):

@@ -9,7 +9,7 @@ from schemas.triggers import M2MSettlement, PhaseDone, VenueExecution
 from services.cex_venue.actor import CexVenue
 from services.funding_settler.actor import FundingSettler
 from services.runtime.host import Mailbox
-from tests.stubs import context, envelope, market, run_config
+from tests.stubs import context, envelope, market, published, run_config
 
 CONFIG = run_config("btc_basis")
 PERP = "binance:perp:BTCUSDT"
@@ -22,7 +22,9 @@ def _final(step: int, positions: dict[str, float], version: int = 0) -> Position
 
 
 def _events(out: list) -> list:
-    return [e for _, e in out]
+    (marker,) = [e for _, e in out]  # a settlement is one marker carrying its triggers
+    assert isinstance(marker, PhaseDone)
+    return published(out)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from services.recorder.notes import apy
 from services.reward_emitter.actor import RewardEmitter
 from services.reward_emitter.schedule import DAY_NS, FOLDER, Drop, load_drops
 from services.runtime.host import Mailbox
-from tests.stubs import context, envelope, market, run_config, sample_data
+from tests.stubs import context, envelope, market, published, run_config, sample_data
 
 
 def test_schedule_reads_eigen_topups_and_seasons_with_the_range_choice() -> None:
@@ -126,7 +126,7 @@ def _pay_one(
         rate = 1.05 + 1e-6 * step
         prices = {f"uniswap:{drop.token}/WETH": token_eth} if token_eth else {}
         snapshot = market(step, ts=ts, prices=prices, indices={"lst:weETH/ETH": rate})
-        for _, e in box.deliver("carry.market", snapshot):
+        for e in published(box.deliver("carry.market", snapshot)):
             if isinstance(e, SeasonalReward) and e.drop == drop.drop:
                 hours = (drop.end_ns - drop.start_ns) // 3_600_000_000_000
                 return drop, e, [sum(eeth) / hours, sum(units) / hours]

@@ -10,7 +10,7 @@ from schemas.triggers import OrderRejected, PhaseDone, VenueExecution
 from services.dex_venue.actor import DexVenue
 from services.runtime.host import Mailbox
 from services.staking_venue.actor import StakingVenue
-from tests.stubs import context, envelope, market, run_config
+from tests.stubs import context, envelope, market, published, run_config
 
 STAKING = run_config("eth_staking_only", ["costs=false"])
 
@@ -56,7 +56,7 @@ def _out(box: Mailbox, event) -> list:
         topic = topics.MARKET
     elif isinstance(event, PositionSnapshot):
         topic = topics.POSITIONS
-    return [e for _, e in box.deliver(topic, event)]
+    return published(box.deliver(topic, event))
 
 
 def test_stake_mints_at_the_protocol_rate_and_unstake_claims_after_seven_days() -> None:

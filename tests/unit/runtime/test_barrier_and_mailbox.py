@@ -53,6 +53,19 @@ def test_barrier_rejects_an_unknown_producer() -> None:
         StepBarrier(PRODUCERS).add(_settlement("intruder", 0))
 
 
+def test_a_marker_carries_its_producers_triggers_of_its_step_only() -> None:
+    barrier = StepBarrier(PRODUCERS)
+    barrier.add(_settlement("cex_venue", 0))
+    barrier.mark(1, "funding_settler", [_settlement("funding_settler", 0)])
+    for source in ("cex_venue", "reward_emitter"):
+        barrier.mark(1, source)
+    assert [e.event_id for e in barrier.release(1)] == ["funding_settler/1/0", "cex_venue/1/0"]
+    with pytest.raises(ValueError, match="closed step 2 with 'cex_venue/1/0' of 'cex_venue'"):
+        barrier.mark(2, "cex_venue", [_settlement("cex_venue", 0)])
+    with pytest.raises(ValueError, match="closed step 1 with 'cex_venue/1/0' of 'cex_venue'"):
+        barrier.mark(1, "funding_settler", [_settlement("cex_venue", 0)])
+
+
 class _Needy(Actor):
     """Handles `b` events only after the `a` event of the same step."""
 
