@@ -23,11 +23,66 @@ SEEN_WINDOW: Final = 64
 KEEP_FINISHED: Final = 16
 
 Factory = Callable[[ActorContext], Actor]
-Deliver = Callable[[str, Event], list[Out]]
 
 
 def _nothing() -> None:
     """No routes cached."""
+
+
+class Route:
+    """How one topic's events of one run reach one actor (see `Mailbox.route`).
+
+    The bus calls `deliver` for every event; the subclasses are native, so a compiled
+    bus reaches the actor's handler without a Python-level call.
+    """
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """Hand `event` over; return what the actor published."""
+        raise NotImplementedError
+
+
+class ToActor(Route):
+    """Straight to the actor's handler: nothing to park or de-duplicate."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """The actor's `on_event`."""
+        return self.actor.on_event(topic, event)
+
+
+class ToMailbox(Route):
+    """Through the mailbox, which may park the event or drop a redelivery."""
+
+    def __init__(self, box: Mailbox) -> None:
+        self.box = box
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """`Mailbox.deliver`."""
+        return self.box.deliver(topic, event)
+
+
+class PastParked(Route):
+    """To the actor, then to the parked events it unblocked (a topic that never waits)."""
+
+    def __init__(self, box: Mailbox) -> None:
+        self.box = box
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """`Mailbox.deliver_now`."""
+        return self.box.deliver_now(topic, event)
+
+
+class ToHost(Route):
+    """Through a host that overrides `ActorHost.deliver`."""
+
+    def __init__(self, host: ActorHost) -> None:
+        self.host = host
+
+    def deliver(self, topic: str, event: Event) -> list[Out]:
+        """The host's `deliver`."""
+        return self.host.deliver(topic, event)
 
 
 class Mailbox:
@@ -47,31 +102,29 @@ class Mailbox:
         self._dedup = dedup
         self._seen: dict[int, set[str]] = {}
         self.handled = 0
-        self._on_event = actor.on_event
-        self._waits = actor.waits_for if type(actor).waits_for is not Actor.waits_for else None
-        """None when the actor never parks (it keeps the base `waits_for`)."""
+        self._waits = type(actor).waits_for is not Actor.waits_for
+        """False when the actor never parks (it keeps the base `waits_for`)."""
         self._parks = actor.parks_on
 
-    def route(self, topic: str) -> Deliver:
-        """What hands `topic`'s events to the actor: its own handler when the mailbox adds
-        nothing (no de-duplication, and a topic that never waits while nothing is parked),
-        `deliver_now` for a topic that never waits while events are parked, else `deliver`.
-        Valid until `reroute` is called."""
+    def route(self, topic: str) -> Route:
+        """How `topic`'s events reach the actor: straight to its handler when the mailbox
+        adds nothing (no de-duplication, and a topic that never waits while nothing is
+        parked), past the parked events for a topic that never waits while events are
+        parked, else through the mailbox. Valid until `reroute` is called."""
         if self._dedup:
-            return self.deliver
-        if self._waits is None:
-            return self._on_event
+            return ToMailbox(self)
+        if not self._waits:
+            return ToActor(self.actor)
         if self._parks is not None and topic not in self._parks:
-            return self.deliver_now if self.parked else self._on_event
-        return self.deliver
+            return PastParked(self) if self.parked else ToActor(self.actor)
+        return ToMailbox(self)
 
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Hand `event` to the actor now or park it; return what the actor published."""
         if self._dedup and self._already_seen(event):
             return []
-        waits = self._waits
         parks = self._parks
-        if waits is not None and (parks is None or topic in parks) and waits(topic, event):
+        if self._waits and (parks is None or topic in parks) and self.actor.waits_for(topic, event):
             if not self.parked:
                 self.reroute()
             self.parked.append((topic, event))
@@ -86,7 +139,7 @@ class Mailbox:
         """Hand `event` to the actor, then the parked events it unblocked."""
         self.handled += 1
         CURRENT.event = event
-        out = self._on_event(topic, event)
+        out = self.actor.on_event(topic, event)
         if self.parked:
             out = out + self.retry()
             if not self.parked:
@@ -172,11 +225,11 @@ class ActorHost:
                 return []
         return box.deliver(topic, event)
 
-    def route(self, run_id: str, topic: str) -> Deliver | None:
-        """What hands `run_id`'s events of `topic` (not control) to this kind (see
+    def route(self, run_id: str, topic: str) -> Route | None:
+        """How `run_id`'s events of `topic` (not control) reach this kind (see
         `Mailbox.route`); None without an instance. Valid until the next control event."""
         if type(self).deliver is not ActorHost.deliver:
-            return self.deliver
+            return ToHost(self)
         box = self.boxes.get(run_id) or self.closing.get(run_id)
         if box is None:
             return None

@@ -18,7 +18,7 @@ from services.errors import InvariantError
 from services.runtime.actor import Out
 from services.runtime.bus import Done
 from services.runtime.current import CURRENT
-from services.runtime.host import ActorHost, Deliver
+from services.runtime.host import ActorHost, Route
 
 SLICE: Final = 4096
 """Events delivered between two cooperative yields to the event loop."""
@@ -34,7 +34,7 @@ class MemoryBus:
 
     def __init__(self, max_pending: int = 100_000) -> None:
         self._subs: dict[str, list[ActorHost]] = {}
-        self._routes: dict[tuple[str, str], tuple[Deliver, ...]] = {}
+        self._routes: dict[tuple[str, str], tuple[Route, ...]] = {}
         """Per (topic, run): who handles it (rebuilt after every control event)."""
         self._queue: deque[Out] = deque()
         self.max_pending = max_pending
@@ -78,17 +78,17 @@ class MemoryBus:
             topic, event = pop()
             count += 1
             if topic == CONTROL:
-                targets: list[Deliver] | tuple[Deliver, ...] = [
-                    h.deliver for h in subs.get(topic, ())
-                ]
                 routes.clear()
-            else:
-                key = (topic, event.run_id)
-                found = routes.get(key)
-                targets = self._route(key) if found is None else found
-            for deliver in targets:
+                for host in subs.get(topic, ()):
+                    current.event = event
+                    self._extend(host.deliver(topic, event))
+                current.event = None
+                continue
+            key = (topic, event.run_id)
+            found = routes.get(key)
+            for route in self._route(key) if found is None else found:
                 current.event = event  # for the records a handler logs (a mailbox resets it)
-                out = deliver(topic, event)
+                out = route.deliver(topic, event)
                 if out:
                     extend(out)
                     if len(queue) > bound:
@@ -97,11 +97,16 @@ class MemoryBus:
         self.published += count
         return count
 
-    def _route(self, key: tuple[str, str]) -> tuple[Deliver, ...]:
-        """The handlers of a (topic, run), in attachment order, until the next control event."""
+    def _extend(self, out: list[Out]) -> None:
+        self._queue.extend(out)
+        if len(self._queue) > self.max_pending:
+            raise InvariantError(f"MemoryBus queue exceeded {self.max_pending} events")
+
+    def _route(self, key: tuple[str, str]) -> tuple[Route, ...]:
+        """The routes of a (topic, run), in attachment order, until the next control event."""
         topic, run_id = key
         found = (h.route(run_id, topic) for h in self._subs.get(topic, ()))
-        targets = self._routes[key] = tuple(d for d in found if d is not None)
+        targets = self._routes[key] = tuple(r for r in found if r is not None)
         return targets
 
     def _notify(self) -> None:
