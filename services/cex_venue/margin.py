@@ -48,10 +48,10 @@ class TierTable:
 
 def liquidation_fraction(
     balance: float,
-    sizes: Sequence[float],
-    marks: Sequence[float],
-    worst: Sequence[float],
-    tables: Sequence[TierTable],
+    sizes: list[float],
+    marks: list[float],
+    worst: list[float],
+    tables: list[TierTable],
 ) -> float | None:
     """Where along the path from `marks` to `worst` prices equity meets maintenance.
 
@@ -79,16 +79,17 @@ def liquidation_fraction(
 def _surplus(
     x: float,
     balance: float,
-    sizes: Sequence[float],
-    marks: Sequence[float],
-    worst: Sequence[float],
-    tables: Sequence[TierTable],
+    sizes: list[float],
+    marks: list[float],
+    worst: list[float],
+    tables: list[TierTable],
 ) -> float:
     """Equity less maintenance at fraction `x` of the path (see `liquidation_fraction`)."""
     equity = balance
     maintenance = 0.0
-    for size, mark, bad, table in zip(sizes, marks, worst, tables, strict=True):
-        price = mark + x * (bad - mark)
+    for i in range(len(sizes)):
+        size, mark = sizes[i], marks[i]
+        price = mark + x * (worst[i] - mark)
         equity += size * (price - mark)
-        maintenance += table.maintenance(abs(size) * price)
+        maintenance += tables[i].maintenance(abs(size) * price)
     return equity - maintenance

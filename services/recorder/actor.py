@@ -66,8 +66,21 @@ MARGIN_COLUMNS = (
     "maintenance_margin",
     "initial_margin",
 )
-"""The columns a final exposure (per holding) and a final assessment (and per venue
-margin) append to, in the order `_exposure` and `_risk` fill them."""
+SETTLEMENT_COLUMNS = (
+    "step",
+    "time",
+    "venue",
+    "position_key",
+    "kind",
+    "size",
+    "mark_price",
+    "previous_mark_price",
+    "funding_rate",
+    "amount_usdt",
+)
+"""The columns a closing exposure (per holding), a closing assessment (and per venue
+margin) and a settlement append to, in the order `_exposure`, `_risk` and `_trigger`
+fill them."""
 
 
 def _appenders(table: dict[str, list[Any]], names: tuple[str, ...]) -> tuple[Any, ...]:
@@ -118,6 +131,7 @@ class Recorder(Actor):
         self._position_appends = _appenders(self.positions, POSITION_COLUMNS)
         self._risk_appends = _appenders(self.risk, RISK_COLUMNS)
         self._margin_appends = _appenders(self.margins, MARGIN_COLUMNS)
+        self._settlement_appends = _appenders(self.settlements, SETTLEMENT_COLUMNS)
         self._exposure_rows: tuple[int, ...] = (-1,)
         self._risk_rows: tuple[int, ...] = (-1,)
         """The step last recorded from an exposure (a risk) report, and where its rows
@@ -278,21 +292,24 @@ class Recorder(Actor):
         elif isinstance(t, PositionRefresh):
             self.refreshes += 1
         elif isinstance(t, M2MSettlement):
-            s = self.settlements
-            funding = t.kind == "funding"
-            s["step"].append(t.step)
-            s["time"].append(t.ts)
-            s["venue"].append(t.venue)
+            s_step, s_time, s_venue, s_key, s_kind, s_size, s_mark, s_previous, s_rate, s_amount = (
+                self._settlement_appends
+            )
+            kind = t.kind
+            funding = kind == "funding"
+            s_step(t.step)
+            s_time(t.ts)
+            s_venue(t.venue)
             key = self._instrument_keys.get(t.instrument)
             if key is None:
                 key = self._instrument_keys[t.instrument] = instrument_key(t.instrument)
-            s["position_key"].append(key)
-            s["kind"].append(t.kind)
-            s["size"].append(t.size)
-            s["mark_price"].append(t.mark)
-            s["previous_mark_price"].append(None if funding else t.reference)
-            s["funding_rate"].append(t.rate if funding else None)
-            s["amount_usdt"].append(t.amount)
+            s_key(key)
+            s_kind(kind)
+            s_size(t.size)
+            s_mark(t.mark)
+            s_previous(None if funding else t.reference)
+            s_rate(t.rate if funding else None)
+            s_amount(t.amount)
 
     def _trade(self, t: VenueExecution) -> None:
         at = self.markets[t.step]

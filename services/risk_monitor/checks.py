@@ -12,25 +12,28 @@ def venue_margins(
     report: ExposureReport, tables: dict[str, dict[str, TierTable]]
 ) -> list[VenueMargin]:
     """Margin of every CEX venue account holding a perp or USDT, sorted by venue."""
-    balance: dict[str, float] = {}
-    notional: dict[str, float] = {}
-    maintenance: dict[str, float] = {}
+    accounts: dict[str, list[float]] = {}
+    """Per venue: USDT balance, perp notional, maintenance."""
     for h in report.holdings:
-        venue, kind, symbol = parse_key(h.key)
-        if venue not in tables:
+        key = parse_key(h.key)
+        symbols = tables.get(key.venue)
+        if symbols is None:
             continue
-        if kind == "BaseToken" and symbol == "USDT":
-            balance[venue] = balance.get(venue, 0.0) + h.amount
-        elif kind == "Perp":
-            notional[venue] = notional.get(venue, 0.0) + h.notional
-            maintenance[venue] = maintenance.get(venue, 0.0) + tables[venue][symbol].maintenance(
-                h.notional
-            )
+        kind = key.kind
+        perp = kind == "Perp"
+        if not perp and (kind != "BaseToken" or key.symbol != "USDT"):
+            continue
+        account = accounts.get(key.venue)
+        if account is None:
+            account = accounts[key.venue] = [0.0, 0.0, 0.0]
+        if perp:
+            account[1] += h.notional
+            account[2] += symbols[key.symbol].maintenance(h.notional)
+        else:
+            account[0] += h.amount
     out = []
-    for venue in sorted(set(balance) | set(notional)):
-        n = notional.get(venue, 0.0)
-        b = balance.get(venue, 0.0)
-        mm = maintenance.get(venue, 0.0)
+    for venue in sorted(accounts):
+        b, n, mm = accounts[venue]
         out.append(
             VenueMargin(
                 venue=venue,
