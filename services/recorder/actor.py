@@ -122,8 +122,8 @@ class Recorder(Actor):
         self.stopped = ""
         self.valuer = Valuer(ctx.config)
         self.markets: dict[int, MarketSnapshot] = {}
-        self._pnl_cols = [self.equity[f"pnl_{name}"] for name in COMPONENTS]
-        """The cumulative attribution columns, in `COMPONENTS` order."""
+        self._pnl_cols = [(name, self.equity[f"pnl_{name}"]) for name in COMPONENTS]
+        """Each attribution component with its cumulative column."""
         self._instrument_keys: dict[str, str] = {}
         """Per settled instrument seen: its position key."""
         self._perp_keys: dict[str, bool] = {}
@@ -214,7 +214,7 @@ class Recorder(Actor):
         row["step_pnl"].append(e.step_pnl)
         row["reconciliation_error"].append(e.reconciliation_error)
         attribution = e.attribution
-        for name, column in zip(COMPONENTS, self._pnl_cols, strict=True):
+        for name, column in self._pnl_cols:
             column.append(attribution.get(name, 0.0))
 
     def _exposure(self, e: ExposureReport) -> None:
@@ -256,7 +256,10 @@ class Recorder(Actor):
         r_hf(e.health_factor)
         r_ltv(e.ltv)
         r_action(e.required_action)
-        r_breaches(",".join(f"{b.check}:{b.level}:{b.subject}" for b in e.breaches) or None)
+        breaches = e.breaches
+        r_breaches(
+            ",".join([f"{b.check}:{b.level}:{b.subject}" for b in breaches]) if breaches else None
+        )
         m_step, m_time, m_venue, m_balance, m_notional, m_ratio, m_maint, m_initial = (
             self._margin_appends
         )
