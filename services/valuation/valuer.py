@@ -10,8 +10,6 @@ factor and to the asset price.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from schemas.market import MarketSnapshot
 from schemas.pnl import BORROW_COST, LENDING_INTEREST, STAKING_YIELD
 from services.config.params import (
@@ -24,6 +22,14 @@ from services.config.params import (
 from services.config.run import RunConfig
 from services.errors import InvariantError
 from services.valuation.keys import parse_key
+from services.valuation.pricers import (
+    Close,
+    InverseClose,
+    OracleRatio,
+    Pricer,
+    ShareClass,
+    Token,
+)
 
 ETH_ALIASES = {"WETH": "ETH"}
 LSTS = ("weETH", "wstETH")
@@ -93,7 +99,7 @@ class Valuer:
             extra = {"BTC", "USDT"}
         self.assets = sorted({self.share_class, *self.instruments, *extra})
         self._rules: dict[str, Rule] = {}
-        self._pricers: dict[str, Callable[[MarketSnapshot], float]] = {}
+        self._pricers: dict[str, Pricer] = {}
 
     def rule(self, key: str) -> Rule:
         """The valuation rule of `key` (cached)."""
@@ -126,32 +132,23 @@ class Valuer:
         pricer = self._pricers.get(asset)
         if pricer is None:
             pricer = self._pricers[asset] = self._pricer(base_asset(asset))
-        return pricer(market)
+        return pricer.price(market)
 
-    def _pricer(self, asset: str) -> Callable[[MarketSnapshot], float]:
+    def _pricer(self, asset: str) -> Pricer:
         share = self.share_class
         if asset == share:
-            return lambda m: 1.0
+            return ShareClass()
         instrument = self.instruments.get(asset)
         if instrument is not None:
-            return lambda m: m.prices[instrument]
+            return Close(instrument)
         if asset == "ETH" and share == "USDT":
-            return lambda m: m.oracle["WETH/USD"] / m.oracle["USDT/USD"]
+            return OracleRatio("WETH/USD", "USDT/USD")
         if asset == "USDT" and share == "ETH":
-            return lambda m: m.oracle["USDT/USD"] / m.oracle["WETH/USD"]
+            return OracleRatio("USDT/USD", "WETH/USD")
         if asset == "USDT" and share == "BTC":
-            btc = self.instruments["BTC"]
-            return lambda m: 1.0 / m.prices[btc]
+            return InverseClose(self.instruments["BTC"])
         if asset in TOKENS:
-            key = f"uniswap:{asset}/WETH"
-            eth = self._pricer("ETH")
-
-            def token(m: MarketSnapshot) -> float:
-                if key not in m.prices:
-                    raise InvariantError(f"{asset} has no market price at step {m.step}")
-                return m.prices[key] * eth(m)
-
-            return token
+            return Token(asset, self._pricer("ETH"))
         raise InvariantError(f"no price source for asset {asset} in this run")
 
     def factor(self, rule: Rule, market: MarketSnapshot) -> float:
