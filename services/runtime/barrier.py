@@ -21,14 +21,22 @@ class StepBarrier:
 
     def __init__(self, producers: list[str]) -> None:
         self.rank = {name: i for i, name in enumerate(producers)}
-        self._events: dict[int, list[Event]] = defaultdict(list)
+        self._events: dict[int, list[list[Event]]] = {}
+        """Per step, per producer (in rank order): its events, in arrival order."""
         self._marks: dict[int, set[str]] = defaultdict(set)
+
+    def _held(self, step: int, producer: str) -> list[Event]:
+        rank = self.rank.get(producer)
+        if rank is None:
+            raise ValueError(f"unexpected producer {producer!r} for the step barrier")
+        held = self._events.get(step)
+        if held is None:
+            held = self._events[step] = [[] for _ in self.rank]
+        return held[rank]
 
     def add(self, event: Event) -> None:
         """Hold `event` until its step is released."""
-        if event.source not in self.rank:
-            raise ValueError(f"unexpected producer {event.source!r} for the step barrier")
-        self._events[event.step].append(event)
+        self._held(event.step, event.source).append(event)
 
     def mark(self, step: int, producer: str, events: list[Event] | None = None) -> None:
         """Record that `producer` closed `step`, holding first the step's `events` that
@@ -42,7 +50,7 @@ class StepBarrier:
                         f"{producer!r} closed step {step} with {event.event_id!r} of "
                         f"{event.source!r} for step {event.step}"
                     )
-            self._events[step].extend(events)
+            self._held(step, producer).extend(events)
         self._marks[step].add(producer)
 
     def complete(self, step: int) -> bool:
@@ -51,7 +59,8 @@ class StepBarrier:
 
     def release(self, step: int) -> list[Event]:
         """Return the step's events in canonical order and forget the step."""
-        events = self._events.pop(step, [])
+        held = self._events.pop(step, None)
         self._marks.pop(step, None)
-        rank = self.rank
-        return sorted(events, key=lambda e: rank[e.source])
+        if held is None:
+            return []
+        return [event for events in held for event in events]
