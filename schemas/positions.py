@@ -8,7 +8,6 @@ import msgspec
 
 from schemas.base import Event
 from schemas.codec import Codec
-from schemas.orders import OrdersDone
 from schemas.topics import POSITIONS
 from schemas.triggers import Trigger
 
@@ -22,7 +21,8 @@ FINAL: Final = "final"
 """Phase: the step is closed after its orders; P&L is computed on this version.
 
 A step whose strategy sent no order has no final snapshot: its `OrdersDone` is based
-on the settled snapshot, which is then the step's closing ledger (`closes_step`).
+on the settled snapshot, which is then the step's closing ledger
+(`services.runtime.barrier.closes_step`).
 """
 
 
@@ -75,9 +75,3 @@ class PositionSnapshot(Event, frozen=True, kw_only=True, tag="position_snapshot"
 
 PositionEvent = PositionSnapshot
 codec: Codec[PositionEvent] = Codec(PositionEvent)
-
-
-def closes_step(done: OrdersDone, settled: tuple[int, int]) -> bool:
-    """Whether `done` closes its step without a final snapshot: it is based on that
-    step's settled snapshot, `settled` being the (step, version) of the last one seen."""
-    return settled == (done.step, done.based_on)

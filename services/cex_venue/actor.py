@@ -94,7 +94,7 @@ class CexVenue(LedgerFollower):
                 run_id=self.run_id,
                 step=step,
                 ts=ts,
-                source=self.name,
+                source=self.source,
                 event_id=event_id,
                 deltas=[PositionDelta(usdt, amount)],
                 venue=account.venue,

@@ -38,5 +38,5 @@ class ClockActor(Actor):
             return [(control.TOPIC, self.make(RunFinished, event.step, steps=nxt))]
         self.clock.advance_to(nxt)
         ts, event_id = self.stamp(nxt)
-        tick = Tick(run_id=self.run_id, step=nxt, ts=ts, source=self.name, event_id=event_id)
+        tick = Tick(run_id=self.run_id, step=nxt, ts=ts, source=self.source, event_id=event_id)
         return [(clock.TOPIC, tick)]

@@ -44,7 +44,7 @@ class MarketData(Actor):
             run_id=self.run_id,
             step=t,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             prices=prices,
             highs=highs,

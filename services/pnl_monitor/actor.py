@@ -19,10 +19,11 @@ from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import OrdersDone
 from schemas.pnl import COMPONENTS, PnLReport
-from schemas.positions import FINAL, SETTLED, PositionSnapshot, closes_step
+from schemas.positions import FINAL, SETTLED, PositionSnapshot
 from schemas.triggers import Trigger
 from services.pnl_monitor.attribution import revaluation, trigger_values
 from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.barrier import closes_step
 from services.valuation.holdings import equity as equity_of
 from services.valuation.valuer import Valuer
 
@@ -95,7 +96,7 @@ class PnLMonitor(Actor):
             run_id=self.run_id,
             step=snapshot.step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             share_class=self.valuer.share_class,
             equity=equity,

@@ -38,7 +38,6 @@ from schemas.positions import (
     Discrepancy,
     OrderResult,
     PositionSnapshot,
-    closes_step,
 )
 from schemas.triggers import (
     TRIGGER_TYPES,
@@ -53,7 +52,7 @@ from services.errors import InvariantError
 from services.live.reconciliation import reconcile
 from services.position_monitor.ledger import Ledger
 from services.runtime.actor import Actor, ActorContext, Out
-from services.runtime.barrier import StepBarrier
+from services.runtime.barrier import StepBarrier, closes_step
 from services.valuation.keys import declared_keys
 from services.valuation.valuer import Valuer
 
@@ -168,7 +167,7 @@ class PositionMonitor(Actor):
             run_id=self.run_id,
             step=step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             phase=phase,
             version=self.version,

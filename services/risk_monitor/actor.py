@@ -131,7 +131,7 @@ class RiskMonitor(Actor):
             run_id=self.run_id,
             step=step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             phase=event.phase,
             version=event.version,

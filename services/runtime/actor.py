@@ -60,6 +60,9 @@ class Actor(abc.ABC):
         self.clock = ctx.clock
         self.log = ctx.log
         self.jobs = ctx.jobs
+        self.source = self.name
+        """`name`, as the `source` of this actor's events (an instance attribute: compiled
+        code reads it directly)."""
         self._id_step = -1
         self._id_seq = 0
         self._id_prefix = ""
@@ -90,7 +93,7 @@ class Actor(abc.ABC):
                 )
             self._id_step = step
             self._id_seq = 0
-            self._id_prefix = f"{self.name}/{step}/"
+            self._id_prefix = f"{self.source}/{step}/"
             self._id_ts = self.clock.time_of(step)
         seq = self._id_seq
         self._id_seq = seq + 1
@@ -103,7 +106,7 @@ class Actor(abc.ABC):
             run_id=self.run_id,
             step=step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             **fields,
         )

@@ -1,10 +1,12 @@
-"""The step barrier: apply a step's inputs only once every producer has closed it."""
+"""The step barrier: apply a step's inputs only once every producer has closed it; and
+the rule by which a step without orders closes on its settled snapshot."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from schemas.base import Event
+from schemas.orders import OrdersDone
 
 
 class StepBarrier:
@@ -64,3 +66,9 @@ class StepBarrier:
         if held is None:
             return []
         return [event for events in held for event in events]
+
+
+def closes_step(done: OrdersDone, settled: tuple[int, int]) -> bool:
+    """Whether `done` closes its step without a final snapshot: it is based on that
+    step's settled snapshot, `settled` being the (step, version) of the last one seen."""
+    return settled == (done.step, done.based_on)

@@ -12,10 +12,11 @@ from schemas import triggers as triggers_topic
 from schemas.base import Event
 from schemas.market import MarketSnapshot
 from schemas.orders import OrderBase, OrdersDone
-from schemas.positions import FINAL, SETTLED, PositionSnapshot, closes_step
+from schemas.positions import FINAL, SETTLED, PositionSnapshot
 from schemas.triggers import SETTLE, PhaseDone, Trigger
 from services.errors import InvariantError
 from services.runtime.actor import Actor, ActorContext, Out
+from services.runtime.barrier import closes_step
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -86,7 +87,7 @@ class LedgerFollower(Actor):
             run_id=self.run_id,
             step=step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             phase=SETTLE,
             triggers=triggers,

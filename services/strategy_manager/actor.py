@@ -117,7 +117,7 @@ class StrategyManager(Actor):
             run_id=self.run_id,
             step=step,
             ts=ts,
-            source=self.name,
+            source=self.source,
             event_id=event_id,
             based_on=version,
         )

@@ -29,12 +29,12 @@ class WallClock(Actor):
     def __init__(self, ctx: ActorContext) -> None:
         super().__init__(ctx)
         self.stop = ""
-        self.source: TimeSource | None = None
+        self.time_source: TimeSource | None = None
         self.stopped: anyio.Event | None = None
 
     def on_start(self, event: RunStarted) -> list[Out]:
         """Step 0 is due at once (the launcher chose its time from the source)."""
-        self.source = time_source(self.config)
+        self.time_source = time_source(self.config)
         self.stopped = anyio.Event()
         self.clock.advance_to(0)
         return [(clock.TOPIC, self.make(Tick, 0))]
@@ -53,7 +53,7 @@ class WallClock(Actor):
         if self.stop or nxt >= self.clock.steps:
             return [(control.TOPIC, self.make(RunFinished, event.step, steps=nxt))]
         due = self.clock.time_of(nxt)
-        source, stopped = self.source, self.stopped
+        source, stopped = self.time_source, self.stopped
         assert source is not None
         assert stopped is not None
 

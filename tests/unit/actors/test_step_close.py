@@ -6,11 +6,12 @@ from __future__ import annotations
 from schemas.exposure import ExposureReport, Holding
 from schemas.orders import OrdersDone
 from schemas.pnl import PnLReport
-from schemas.positions import FINAL, ORDER, SETTLED, PositionSnapshot, closes_step
+from schemas.positions import FINAL, ORDER, SETTLED, PositionSnapshot
 from schemas.triggers import InitialCapital, PhaseDone, PositionDelta
 from services.funding_settler.actor import FundingSettler
 from services.pnl_monitor.actor import PnLMonitor
 from services.recorder.actor import Recorder
+from services.runtime.barrier import closes_step
 from services.runtime.host import Mailbox
 from tests.stubs import context, envelope, market, run_config
 
