@@ -71,7 +71,7 @@ class MemoryBus:
     def drain(self, limit: int | None = None) -> int:
         """Deliver queued events (at most `limit`); return how many were delivered."""
         queue, subs, routes, current = self._queue, self._subs, self._routes, CURRENT
-        pop, extend, bound = queue.popleft, queue.extend, self.max_pending
+        pop = queue.popleft
         budget = -1 if limit is None else limit
         count = 0
         while queue and count != budget:
@@ -90,14 +90,13 @@ class MemoryBus:
                 current.event = event  # for the records a handler logs (a mailbox resets it)
                 out = route.deliver(topic, event)
                 if out:
-                    extend(out)
-                    if len(queue) > bound:
-                        raise InvariantError(f"MemoryBus queue exceeded {bound} events")
+                    self._extend(out)
             current.event = None
         self.published += count
         return count
 
     def _extend(self, out: list[Out]) -> None:
+        """Queue what a handler published; a queue beyond its bound is a runaway loop."""
         self._queue.extend(out)
         if len(self._queue) > self.max_pending:
             raise InvariantError(f"MemoryBus queue exceeded {self.max_pending} events")
