@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -29,16 +30,16 @@ def _nothing() -> None:
     """No routes cached."""
 
 
-class Route:
+class Route(abc.ABC):
     """How one topic's events of one run reach one actor (see `Mailbox.route`).
 
     The bus calls `deliver` for every event; the subclasses are native, so a compiled
     bus reaches the actor's handler without a Python-level call.
     """
 
+    @abc.abstractmethod
     def deliver(self, topic: str, event: Event) -> list[Out]:
         """Hand `event` over; return what the actor published."""
-        raise NotImplementedError
 
 
 class ToActor(Route):

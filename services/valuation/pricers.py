@@ -6,16 +6,18 @@ Python-level call.
 
 from __future__ import annotations
 
+import abc
+
 from schemas.market import MarketSnapshot
 from services.errors import InvariantError
 
 
-class Pricer:
+class Pricer(abc.ABC):
     """An asset's share-class price in a market snapshot."""
 
+    @abc.abstractmethod
     def price(self, market: MarketSnapshot) -> float:
         """The price at `market`."""
-        raise NotImplementedError
 
 
 class ShareClass(Pricer):
